@@ -1,0 +1,190 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/vodq/vodq/internal/logging"
+	"github.com/vodq/vodq/internal/store"
+	"github.com/vodq/vodq/tasks"
+)
+
+// Defaults of Config.
+const (
+	DefaultConcurrency     = 50
+	DefaultRetryBase       = time.Second
+	DefaultRetryMax        = 5 * time.Minute
+	DefaultShutdownTimeout = 30 * time.Second
+)
+
+// API is the one API call a worker makes. *vodclient.Client implements it.
+// The error of a failed call is a *tasks.Failure.
+type API interface {
+	ExecuteFunction(ctx context.Context, req *tasks.Request) (*tasks.Outcome, error)
+}
+
+// Limiter hands out the fleet-wide request rate. *limiter.Limiter
+// implements it.
+type Limiter interface {
+	// Wait blocks until the caller may make one call, and returns how long
+	// it waited.
+	Wait(ctx context.Context) (time.Duration, error)
+	// Throttled reports that the API answered RequestLimitExceeded, and
+	// returns the fleet's lowered rate.
+	Throttled(ctx context.Context) (float64, error)
+}
+
+// Config configures a Server. Zero fields take their defaults.
+type Config struct {
+	// Queues maps queue names to priorities; nil means {"default": 1}.
+	Queues map[string]int
+	// Concurrency is the most jobs run at once (DefaultConcurrency).
+	Concurrency int
+	// RetryBase is the first retry delay after a transient error; each
+	// retry doubles it, with full jitter, up to RetryMax.
+	RetryBase time.Duration
+	// RetryMax caps a retry delay (DefaultRetryMax).
+	RetryMax time.Duration
+	// Classifier sorts error codes; nil means tasks.NewClassifier(nil).
+	Classifier *tasks.Classifier
+	// ShutdownTimeout is how long running calls may finish after Run's
+	// context ends (DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+	// SessionIDFromJob sends a SessionId derived from the job ID when the
+	// request has none, so Tencent Cloud refuses a second call for the same
+	// job for seven days. Off by default: a retry after an error that
+	// Tencent did record would then be refused as a duplicate.
+	SessionIDFromJob bool
+	// Retention is how long job records are kept (store.DefaultRetention).
+	Retention time.Duration
+	// Logger receives lifecycle and outcome logs; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the worker's Prometheus metrics; nil registers
+	// none.
+	Registerer prometheus.Registerer
+	// PollInterval is how often an idle worker looks for new tasks, and how
+	// often due retries are moved to their queues (Asynq's defaults: 1 s
+	// and 5 s).
+	PollInterval time.Duration
+}
+
+// Server runs jobs. Make one with New and start it with Run.
+type Server struct {
+	rdb     redis.UniversalClient
+	api     API
+	limiter Limiter
+	store   *store.Store
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+
+	shuttingDown atomic.Bool
+}
+
+// New returns a Server that reads tasks from rdb, waits on lim before each
+// call (nil means no limit) and calls api.
+func New(rdb redis.UniversalClient, api API, lim Limiter, cfg Config) (*Server, error) {
+	if cfg.Queues == nil {
+		cfg.Queues = map[string]int{"default": 1}
+	}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = DefaultRetryBase
+	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = DefaultRetryMax
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if cfg.Classifier == nil {
+		cfg.Classifier = tasks.NewClassifier(nil)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = logging.Discard()
+	}
+	if cfg.Concurrency < 1 {
+		return nil, fmt.Errorf("worker: Concurrency is %d; it must be at least 1", cfg.Concurrency)
+	}
+	if lim == nil {
+		lim = noLimit{}
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	m.concurrency.Set(float64(cfg.Concurrency))
+	return &Server{
+		rdb:     rdb,
+		api:     api,
+		limiter: lim,
+		store:   store.New(rdb, store.Options{Retention: cfg.Retention}),
+		cfg:     cfg,
+		log:     cfg.Logger.With(logging.KeyComponent, "worker"),
+		metrics: m,
+	}, nil
+}
+
+// Run serves tasks until ctx ends, then shuts down gracefully: it stops
+// taking tasks and gives running calls ShutdownTimeout to finish. It
+// returns nil after a clean shutdown.
+func (s *Server) Run(ctx context.Context) error {
+	// Running handlers get a context of their own, ended a little before
+	// Asynq gives up on them, so that each can put its job back to
+	// retrying before the process exits.
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+
+	srv := asynq.NewServerFromRedisClient(s.rdb, asynq.Config{
+		Concurrency:              s.cfg.Concurrency,
+		Queues:                   s.cfg.Queues,
+		BaseContext:              func() context.Context { return base },
+		RetryDelayFunc:           s.retryDelay,
+		IsFailure:                isFailure,
+		ShutdownTimeout:          s.cfg.ShutdownTimeout,
+		Logger:                   logging.Asynq{L: s.log},
+		LogLevel:                 asynq.WarnLevel,
+		TaskCheckInterval:        s.cfg.PollInterval,
+		DelayedTaskCheckInterval: s.cfg.PollInterval,
+	})
+	if err := srv.Start(s); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	s.log.Info("worker started", "concurrency", s.cfg.Concurrency, "queues", s.cfg.Queues)
+
+	<-ctx.Done()
+	s.log.Info("worker stopping", "shutdown_timeout", s.cfg.ShutdownTimeout)
+	s.shuttingDown.Store(true)
+	margin := min(s.cfg.ShutdownTimeout/10, 2*time.Second)
+	stop := time.AfterFunc(s.cfg.ShutdownTimeout-margin, cancelBase)
+	defer stop.Stop()
+	srv.Shutdown()
+	s.log.Info("worker stopped")
+	return nil
+}
+
+// Close releases the Server's resources; it does not close the Redis
+// client.
+func (s *Server) Close() error { return s.store.Close() }
+
+type noLimit struct{}
+
+func (noLimit) Wait(context.Context) (time.Duration, error) { return 0, nil }
+func (noLimit) Throttled(context.Context) (float64, error)  { return 0, nil }
+
+var errShutdown = errors.New("interrupted by worker shutdown")
+
+// SetPollInterval sets how often an idle worker looks for tasks and moves
+// due retries to their queues; call it before Run. Zero keeps Asynq's
+// defaults.
+func (s *Server) SetPollInterval(d time.Duration) { s.cfg.PollInterval = d }
