@@ -108,9 +108,15 @@ const (
 	CodeCanceled = "Vodq.Canceled"
 	// CodeTimeout: the attempt ran past its timeout.
 	CodeTimeout = "Vodq.Timeout"
-	// CodeLost: the task disappeared from the queue before it ended (for
-	// example deleted by an operator in the web UI).
+	// CodeLost: the task left the queue without an outcome (for example
+	// deleted or archived by an operator in the web UI).
 	CodeLost = "Vodq.Lost"
+	// CodeWorkerLost: the worker running the job died (its lease expired)
+	// and the job had no retry left.
+	CodeWorkerLost = "Vodq.WorkerLost"
+	// CodeInterrupted: an attempt was cut short by a worker shutdown or a
+	// cancel in the web UI; the job runs again without spending a retry.
+	CodeInterrupted = "Vodq.Interrupted"
 )
 
 // MaxJobIDLength is the longest job ID accepted, in bytes.

@@ -23,6 +23,8 @@ const storeWriteTimeout = 30 * time.Second
 
 // ProcessTask runs one attempt of a job. It implements asynq.Handler.
 func (s *Server) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	s.handlers.Add(1)
+	defer s.handlers.Done()
 	id, _ := asynq.GetTaskID(ctx)
 	queue, _ := asynq.GetQueueName(ctx)
 	retried, _ := asynq.GetRetryCount(ctx)
@@ -219,9 +221,9 @@ func (a *attempt) interrupted(ctx context.Context, cause error) error {
 		}
 		return a.retry(a.log, f)
 	case s.shuttingDown.Load():
-		f = &tasks.Failure{Code: "Vodq.Interrupted", Message: "interrupted by worker shutdown; runs again"}
+		f = &tasks.Failure{Code: tasks.CodeInterrupted, Message: "interrupted by worker shutdown; runs again"}
 	default:
-		f = &tasks.Failure{Code: "Vodq.Interrupted",
+		f = &tasks.Failure{Code: tasks.CodeInterrupted,
 			Message: "interrupted (canceled in the web UI, or the worker lost its lease); runs again"}
 	}
 	// The task goes back to Asynq without spending a retry, so the job

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,6 +71,9 @@ type Config struct {
 	// Registerer receives the worker's Prometheus metrics; nil registers
 	// none.
 	Registerer prometheus.Registerer
+	// JanitorInterval is how often the fleet looks for jobs whose task left
+	// Asynq without an outcome (DefaultJanitorInterval).
+	JanitorInterval time.Duration
 	// PollInterval is how often an idle worker looks for new tasks, and how
 	// often due retries are moved to their queues (Asynq's defaults: 1 s
 	// and 5 s).
@@ -87,6 +91,7 @@ type Server struct {
 	metrics *metrics
 
 	shuttingDown atomic.Bool
+	handlers     sync.WaitGroup
 }
 
 // New returns a Server that reads tasks from rdb, waits on lim before each
@@ -106,6 +111,9 @@ func New(rdb redis.UniversalClient, api API, lim Limiter, cfg Config) (*Server, 
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if cfg.JanitorInterval <= 0 {
+		cfg.JanitorInterval = DefaultJanitorInterval
 	}
 	if cfg.Classifier == nil {
 		cfg.Classifier = tasks.NewClassifier(nil)
@@ -139,9 +147,10 @@ func New(rdb redis.UniversalClient, api API, lim Limiter, cfg Config) (*Server, 
 // taking tasks and gives running calls ShutdownTimeout to finish. It
 // returns nil after a clean shutdown.
 func (s *Server) Run(ctx context.Context) error {
-	// Running handlers get a context of their own, ended a little before
-	// Asynq gives up on them, so that each can put its job back to
-	// retrying before the process exits.
+	// Running handlers get a context of their own, ended only after Asynq
+	// has handed the tasks still running at the shutdown timeout back to
+	// their queues: ended earlier, Asynq would count the interruption as a
+	// failed attempt (and archive a job with no retry left).
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
 
@@ -161,17 +170,34 @@ func (s *Server) Run(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	s.log.Info("worker started", "concurrency", s.cfg.Concurrency, "queues", s.cfg.Queues)
+	go s.runJanitor(ctx)
 
 	<-ctx.Done()
 	s.log.Info("worker stopping", "shutdown_timeout", s.cfg.ShutdownTimeout)
 	s.shuttingDown.Store(true)
-	margin := min(s.cfg.ShutdownTimeout/10, 2*time.Second)
-	stop := time.AfterFunc(s.cfg.ShutdownTimeout-margin, cancelBase)
-	defer stop.Stop()
 	srv.Shutdown()
+
+	// Calls still running belong to tasks Asynq has put back in their
+	// queues. End them, and give their handlers a moment to record that
+	// the job will run again, so no record is left "running".
+	cancelBase()
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(handlerGrace):
+		s.log.Warn("some interrupted jobs may still show as running until they run again")
+	}
 	s.log.Info("worker stopped")
 	return nil
 }
+
+// handlerGrace is how long Run waits, after Asynq's shutdown, for the
+// handlers of interrupted calls to record their interruption.
+const handlerGrace = 5 * time.Second
 
 // Close releases the Server's resources; it does not close the Redis
 // client.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -94,9 +93,6 @@ func newWorker(cfg *config.Config, rdb redis.UniversalClient, cred common.Creden
 	if len(cfg.Worker.TransientCodes) > 0 {
 		transient = cfg.Worker.TransientCodes
 	}
-	if cfg.Worker.ShutdownTimeout <= 0 {
-		return nil, usageError{errors.New("VODQ_SHUTDOWN_TIMEOUT must be above 0")}
-	}
 	return worker.New(rdb, api, lim, worker.Config{
 		Queues:           queues,
 		Concurrency:      cfg.Worker.Concurrency,
@@ -108,5 +104,7 @@ func newWorker(cfg *config.Config, rdb redis.UniversalClient, cred common.Creden
 		Retention:        cfg.Retention,
 		Logger:           log,
 		Registerer:       reg,
+		JanitorInterval:  cfg.Worker.JanitorInterval,
+		PollInterval:     cfg.Worker.PollInterval,
 	})
 }

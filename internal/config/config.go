@@ -85,6 +85,11 @@ type Worker struct {
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s" desc:"how long running calls may finish after SIGTERM"`
 	// SessionIDFromJob sends the job ID as SessionId when a request has none.
 	SessionIDFromJob bool `envconfig:"SESSION_ID_FROM_JOB" default:"false" desc:"send the job ID as SessionId when a request has none (Tencent then refuses a second call for 7 days)"`
+	// PollInterval is how often an idle worker looks for tasks.
+	PollInterval time.Duration `envconfig:"POLL_INTERVAL" default:"1s" desc:"how often an idle worker looks for new tasks and moves due retries to their queues"`
+	// JanitorInterval is how often the fleet looks for jobs whose task left
+	// Asynq without an outcome.
+	JanitorInterval time.Duration `envconfig:"JANITOR_INTERVAL" default:"30s" desc:"how often the fleet ends jobs whose task left the queue without an outcome (worker died with no retry left, task deleted in the UI)"`
 	// Addr is where the worker serves /metrics, /healthz and /readyz.
 	Addr string `envconfig:"WORKER_ADDR" default:"127.0.0.1:9090" desc:"address of the worker's /metrics, /healthz and /readyz; empty turns them off"`
 }
@@ -144,7 +149,9 @@ func (c *Config) Validate() error {
 		{c.Worker.TaskTimeout < c.Worker.CallTimeout, "TASK_TIMEOUT", "must be at least CALL_TIMEOUT"},
 		{c.Worker.RetryBase <= 0, "RETRY_BASE", "must be above 0"},
 		{c.Worker.RetryMax < c.Worker.RetryBase, "RETRY_MAX", "must be at least RETRY_BASE"},
-		{c.Worker.ShutdownTimeout < 0, "SHUTDOWN_TIMEOUT", "must not be negative"},
+		{c.Worker.ShutdownTimeout <= 0, "SHUTDOWN_TIMEOUT", "must be above 0"},
+		{c.Worker.PollInterval < 10*time.Millisecond || c.Worker.PollInterval > time.Minute, "POLL_INTERVAL", "must be 10ms to 1m"},
+		{c.Worker.JanitorInterval < 100*time.Millisecond, "JANITOR_INTERVAL", "must be at least 100ms"},
 		{c.Tencent.Scheme != "https" && c.Tencent.Scheme != "http", "SCHEME", "must be https or http"},
 		{c.Server.MaxBody < 1024, "MAX_BODY", "must be at least 1024"},
 		{!oneOf(c.LogLevel, "debug", "info", "warn", "error"), "LOG_LEVEL", "must be debug, info, warn or error"},

@@ -105,7 +105,9 @@
 //	close                  closes the connection without answering; the
 //	                       SDK reports ClientError.NetworkError
 //	http502                answers HTTP 502 with an HTML page, as a
-//	                       gateway would; the SDK reports a ClientError
+//	                       gateway would; SDK v1.3.214 reports
+//	                       ClientError.ParseJsonError, as it parses the
+//	                       body before it checks the status
 //
 // <Code> is an error code such as InternalError or
 // FailedOperation.InvalidVodUser: dot-separated words, the first starting

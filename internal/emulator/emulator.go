@@ -112,9 +112,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// admit runs the checks in the order the service applies them: protocol,
-// signature, action and version, quota, parameters, SessionId. The first
-// failing check decides the answer.
+// admit runs the checks in the order the package documentation lists:
+// protocol, signature, action and version, quota, parameters, SessionId.
+// The first failing check decides the answer. Only calls that are genuine
+// and routed here reach the quota, so forged or misrouted requests cannot
+// use up a client's allowance.
 func (e *Emulator) admit(r *http.Request) (call, *apiError) {
 	var c call
 	if ae := checkProtocol(r); ae != nil {

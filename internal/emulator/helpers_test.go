@@ -47,11 +47,15 @@ func setup(t *testing.T, cfg Config) *fixture {
 		}
 	})
 
-	// A transport of our own: no proxy from the environment, and idle
-	// connections closed with the test.
+	return &fixture{srv: srv, emu: srv.Emulator, transport: newTestTransport(t)}
+}
+
+// newTestTransport returns a transport of the test's own: no proxy from
+// the environment, and idle connections closed with the test.
+func newTestTransport(t *testing.T) *http.Transport {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &fixture{srv: srv, emu: srv.Emulator, transport: tr}
+	return tr
 }
 
 // client returns an SDK common client for the fixture, signing with the

@@ -60,6 +60,7 @@ func Listen(addr string, cfg Config) (*Server, error) {
 		http: &http.Server{
 			Handler:           e,
 			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
 		},
 		done: make(chan struct{}),
 	}

@@ -94,7 +94,11 @@ func (s *Store) Create(ctx context.Context, job *tasks.Job) (rec *tasks.Job, cre
 		"max_retries", strconv.Itoa(job.MaxRetries),
 		"submitted_at", formatTime(job.SubmittedAt),
 	}
-	return s.transition(ctx, job.ID, "", true, fields)
+	rec, created, err = s.transition(ctx, job.ID, "", true, fields)
+	if created {
+		s.track(ctx, job.ID)
+	}
+	return rec, created, err
 }
 
 // Start marks job id running and counts one attempt, creating the record
@@ -112,7 +116,12 @@ func (s *Store) Start(ctx context.Context, id, queue string, req []byte, maxRetr
 		"?max_retries", strconv.Itoa(maxRetries),
 		"?submitted_at", now,
 	}
-	return s.transition(ctx, id, "queued,running,retrying", true, fields)
+	rec, proceed, err = s.transition(ctx, id, "queued,running,retrying", true, fields)
+	if proceed && rec.Attempts == 1 {
+		// The producer may have died before writing the record.
+		s.track(ctx, id)
+	}
+	return rec, proceed, err
 }
 
 // CountAttempt adds one to the attempts of job id, for a further API call
@@ -167,6 +176,7 @@ func (s *Store) end(ctx context.Context, id, from string, create bool, fields []
 	if err != nil || !applied {
 		return rec, applied, err
 	}
+	s.untrack(ctx, id)
 	// A lost message only delays waiters, which also re-read the record on a
 	// timer; the record itself is written, so the error is not the caller's.
 	_ = s.rdb.Publish(ctx, EndedChannel, id).Err()

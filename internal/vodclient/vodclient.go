@@ -66,6 +66,10 @@ type Config struct {
 	// MaxConns is the most idle connections kept to the endpoint; set it to
 	// the worker's concurrency. Zero means 100.
 	MaxConns int
+	// SDKRateLimitRetries turns on the SDK's own retries of
+	// RequestLimitExceeded answers. Keep it zero: vodq owns retries. It
+	// exists so that `vodq bench` can compare against that strategy.
+	SDKRateLimitRetries int
 }
 
 // Client calls ExecuteFunction. It is safe for concurrent use: the SDK
@@ -106,7 +110,7 @@ func New(cfg Config) (*Client, error) {
 	// sleep without watching the context. The region breaker stays off: open,
 	// it switches to a backup endpoint.
 	prof.NetworkFailureMaxRetries = 0
-	prof.RateLimitExceededMaxRetries = 0
+	prof.RateLimitExceededMaxRetries = cfg.SDKRateLimitRetries
 	prof.DisableRegionBreaker = true
 
 	sdk := common.NewCommonClient(cred, cfg.Region, prof)
