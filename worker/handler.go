@@ -96,6 +96,9 @@ func (a *attempt) run(ctx context.Context) error {
 		elapsed := time.Since(start)
 		if err == nil {
 			s.metrics.observeCall("OK", elapsed)
+			if mean, ok := s.capacity.observe(elapsed); ok {
+				go s.checkCapacity(mean)
+			}
 			return a.succeed(out)
 		}
 		if ctx.Err() != nil {

@@ -49,6 +49,10 @@ type Config struct {
 	Queues map[string]int
 	// Concurrency is the most jobs run at once (DefaultConcurrency).
 	Concurrency int
+	// Rate is the fleet's configured request rate; the worker uses it only
+	// to warn when the fleet's concurrency cannot reach it at the observed
+	// call latency. Zero turns the check off.
+	Rate float64
 	// RetryBase is the first retry delay after a transient error; each
 	// retry doubles it, with full jitter, up to RetryMax.
 	RetryBase time.Duration
@@ -90,6 +94,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 
+	capacity     capacity
 	shuttingDown atomic.Bool
 	handlers     sync.WaitGroup
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -397,4 +398,78 @@ func TestJanitorEndsJobsWhoseTaskVanished(t *testing.T) {
 	}
 	got := f.wait(t, job.ID)
 	wantFailure(t, got, tasks.CodeLost, 0)
+}
+
+func TestCapacityCheckLogsAVerdictAfterASample(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	f := setup(t, options{cfg: worker.Config{
+		Concurrency: 4,
+		Rate:        100,
+		Logger:      slog.New(slog.NewJSONHandler(&logs, nil)),
+	}})
+	specs := make([]tasks.Spec, 100)
+	for i := range specs {
+		specs[i] = tasks.Spec{Request: tasks.Request{FunctionName: "sleep:20ms", FunctionArg: "x"}}
+	}
+	for _, r := range f.producer.SubmitMany(context.Background(), specs) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		f.wait(t, r.Job.ID)
+	}
+	// 4 in flight at >= 20 ms a call reach at most 200/s in theory, but the
+	// sample includes HTTP and scheduling; the check uses what it saw.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "concurrency") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	out := logs.String()
+	if !strings.Contains(out, `"fleet_concurrency":4`) || !strings.Contains(out, `"needed_in_flight"`) {
+		t.Fatalf("no capacity verdict logged:\n%s", out)
+	}
+	if strings.Contains(out, "secret") || strings.Contains(out, secretKey) {
+		t.Errorf("logs mention a secret:\n%s", out)
+	}
+}
+
+func TestCapacityCheckWarnsWhenTheRateIsOutOfReach(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	f := setup(t, options{cfg: worker.Config{
+		Concurrency: 2,
+		Rate:        1000,
+		Logger:      slog.New(slog.NewJSONHandler(&logs, nil)),
+	}})
+	specs := make([]tasks.Spec, 100)
+	for i := range specs {
+		specs[i] = tasks.Spec{Request: tasks.Request{FunctionName: "sleep:10ms", FunctionArg: "x"}}
+	}
+	for _, r := range f.producer.SubmitMany(context.Background(), specs) {
+		f.wait(t, r.Job.ID)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "too low") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "concurrency too low to reach the rate") {
+		t.Fatalf("2 in flight at >= 10 ms cannot reach 1000/s, but no warning:\n%s", logs.String())
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -96,6 +96,7 @@ func newWorker(cfg *config.Config, rdb redis.UniversalClient, cred common.Creden
 	return worker.New(rdb, api, lim, worker.Config{
 		Queues:           queues,
 		Concurrency:      cfg.Worker.Concurrency,
+		Rate:             cfg.Worker.Rate,
 		RetryBase:        cfg.Worker.RetryBase,
 		RetryMax:         cfg.Worker.RetryMax,
 		Classifier:       tasks.NewClassifier(transient),

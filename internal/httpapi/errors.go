@@ -41,6 +41,10 @@ const (
 	CodeInternal = "internal"
 )
 
+// errUnavailable marks a failure already known to come from Redis being
+// unreachable.
+var errUnavailable = errors.New("redis unreachable")
+
 // apiError is one error answer: its HTTP status and its JSON body.
 type apiError struct {
 	Status  int    `json:"-"`
@@ -105,7 +109,7 @@ func (s *Server) errorFor(ctx context.Context, err error) *apiError {
 	case errors.As(err, &tooBig):
 		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge,
 			Message: "the request body is over the limit of " +
-			strconv.FormatInt(tooBig.Limit, 10) + " bytes"}
+				strconv.FormatInt(tooBig.Limit, 10) + " bytes"}
 	case errors.Is(err, enqueue.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: CodeNotFound, Message: err.Error()}
 	case errors.Is(err, enqueue.ErrNotCancelable):
@@ -124,7 +128,8 @@ func (s *Server) errorFor(ctx context.Context, err error) *apiError {
 func (s *Server) redisDown(ctx context.Context, err error) bool {
 	var netErr net.Error
 	switch {
-	case errors.As(err, &netErr),
+	case errors.Is(err, errUnavailable),
+		errors.As(err, &netErr),
 		errors.Is(err, syscall.ECONNREFUSED),
 		errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, redis.ErrClosed),

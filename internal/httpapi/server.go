@@ -117,10 +117,10 @@ func New(cfg Config) (*Server, error) {
 // routeAPI registers the /v1 routes, each behind the token.
 func (s *Server) routeAPI() {
 	api := map[string]http.HandlerFunc{
-		"POST /v1/jobs":         s.submit,
-		"POST /v1/jobs:batch":   s.submitBatch,
-		"GET /v1/jobs/{id}":     s.getJob,
-		"DELETE /v1/jobs/{id}":  s.cancelJob,
+		"POST /v1/jobs":        s.submit,
+		"POST /v1/jobs:batch":  s.submitBatch,
+		"GET /v1/jobs/{id}":    s.getJob,
+		"DELETE /v1/jobs/{id}": s.cancelJob,
 		"GET /v1/openapi.json": serveOpenAPI,
 	}
 	for pattern, h := range api {
