@@ -27,8 +27,10 @@ const (
 	// neither the Client nor the job says.
 	DefaultTimeout = 5 * time.Minute
 	// DefaultTaskRetention is how long Asynq keeps a finished task, so the
-	// web UI can show it. The job record is kept longer (Retention).
-	DefaultTaskRetention = 24 * time.Hour
+	// web UI can show it. The job record, which holds the outcome, is kept
+	// much longer (WithRetention); a short task retention keeps Redis small
+	// at full quota (360,000 jobs an hour).
+	DefaultTaskRetention = time.Hour
 )
 
 // Client submits jobs and reads their records. It is safe for concurrent
@@ -87,6 +89,13 @@ func New(rdb redis.UniversalClient, opts ...ClientOption) *Client {
 	}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	// A zero setting means the default, as for a job's own options.
+	if cfg.queue == "" {
+		cfg.queue = DefaultQueue
+	}
+	if cfg.timeout == 0 {
+		cfg.timeout = DefaultTimeout
 	}
 	return &Client{
 		rdb:   rdb,
@@ -158,6 +167,17 @@ func (c *Client) Submit(ctx context.Context, req tasks.Request, opts ...Option) 
 
 // SubmitSpec submits one job written as a tasks.Spec, as Submit does.
 func (c *Client) SubmitSpec(ctx context.Context, spec tasks.Spec) (*tasks.Job, error) {
+	// The Client's defaults are checked by the same rules as the job's own.
+	if spec.Queue == "" {
+		spec.Queue = c.cfg.queue
+	}
+	if spec.MaxRetries == nil {
+		n := c.cfg.maxRetries
+		spec.MaxRetries = &n
+	}
+	if spec.Timeout == 0 {
+		spec.Timeout = tasks.Duration(c.cfg.timeout)
+	}
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
@@ -247,7 +267,13 @@ func (c *Client) existing(ctx context.Context, id string) (*tasks.Job, error) {
 		if err == nil {
 			return rec, &DuplicateError{Job: rec}
 		}
-		if !errors.Is(err, store.ErrNotFound) || wait > time.Second {
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("submit job %s: read the existing job: %w", id, err)
+		}
+		if wait > time.Second {
+			// The task exists but no record does: its record expired while
+			// Asynq still keeps the task (archived), or its producer died
+			// before writing it and no worker has run it yet.
 			return nil, &DuplicateError{Job: &tasks.Job{ID: id}}
 		}
 		select {

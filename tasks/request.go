@@ -107,37 +107,101 @@ func DecodeRequest(data []byte) (Request, error) {
 // decodeStrict decodes one JSON object into v, rejecting unknown fields and
 // trailing data, and turns the decoder's errors into *FieldError values.
 func decodeStrict(data []byte, v any) error {
+	// Decoding null into a struct is no error, but it is not an object.
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return &FieldError{Reason: "must be a JSON object, not null"}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		fe := jsonFieldError(err)
 		if fe.Field == "" {
-			fe.Field = probeField(data, v)
+			fe.Field = probeField(data, v, err)
 		}
 		return fe
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return &FieldError{Reason: "must hold exactly one JSON object (found data after it)"}
 	}
+	// encoding/json matches keys without regard to case; the API does not.
+	known := jsonNames(reflect.TypeOf(v).Elem(), map[string]bool{})
+	for _, m := range members(data) {
+		if !known[m.key] {
+			return &FieldError{Field: m.key, Reason: "is not a known field"}
+		}
+	}
 	return nil
 }
 
-// probeField finds which key of a JSON object fails to decode into a value
-// of v's type, for decoder errors that do not name it (those from a field's
-// own UnmarshalJSON, such as a bad duration or time).
-func probeField(data []byte, v any) string {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(data, &obj) != nil {
-		return ""
+// member is one key and its raw value in a JSON object.
+type member struct {
+	key string
+	raw json.RawMessage
+}
+
+// members returns the members of the JSON object in data in document
+// order, as far as it parses.
+func members(data []byte) []member {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
 	}
-	typ := reflect.TypeOf(v).Elem()
-	for key, raw := range obj {
-		one, _ := json.Marshal(map[string]json.RawMessage{key: raw})
-		if json.Unmarshal(one, reflect.New(typ).Interface()) != nil {
-			return key
+	var out []member
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		key, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return out
+		}
+		out = append(out, member{key, raw})
+	}
+	return out
+}
+
+// jsonNames adds the JSON names of typ's fields, those of embedded structs
+// included, to names.
+func jsonNames(typ reflect.Type, names map[string]bool) map[string]bool {
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			jsonNames(f.Type, names)
+		case name != "":
+			names[name] = true
+		default:
+			names[f.Name] = true
 		}
 	}
-	return ""
+	return names
+}
+
+// probeField finds which key of a JSON object failed to decode into a value
+// of v's type with err, for decoder errors that do not name it (those from
+// a field's own UnmarshalJSON, such as a bad duration or time). Keys are
+// tried in document order, and the one failing with err itself wins.
+func probeField(data []byte, v any, err error) string {
+	typ := reflect.TypeOf(v).Elem()
+	first := ""
+	for _, m := range members(data) {
+		one, _ := json.Marshal(map[string]json.RawMessage{m.key: m.raw})
+		e := json.Unmarshal(one, reflect.New(typ).Interface())
+		if e == nil {
+			continue
+		}
+		if e.Error() == err.Error() {
+			return m.key
+		}
+		if first == "" {
+			first = m.key
+		}
+	}
+	return first
 }
 
 // jsonFieldError maps an encoding/json error to a *FieldError.
@@ -170,6 +234,9 @@ func jsonFieldError(err error) *FieldError {
 	if errors.As(err, &timeErr) {
 		return &FieldError{Reason: fmt.Sprintf(
 			"must be an RFC 3339 time such as \"2026-12-04T15:00:00Z\", not %q", timeErr.Value)}
+	}
+	if strings.HasPrefix(err.Error(), "Time.UnmarshalJSON:") {
+		return &FieldError{Reason: "must be an RFC 3339 time string such as \"2026-12-04T15:00:00Z\""}
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return &FieldError{Field: strings.Trim(name, `"`), Reason: "is not a known field"}

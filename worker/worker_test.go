@@ -421,7 +421,7 @@ func TestCapacityCheckLogsAVerdictAfterASample(t *testing.T) {
 	// 4 in flight at >= 20 ms a call reach at most 200/s in theory, but the
 	// sample includes HTTP and scheduling; the check uses what it saw.
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(logs.String(), "concurrency") && time.Now().Before(deadline) {
+	for !strings.Contains(logs.String(), "needed_in_flight") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	out := logs.String()

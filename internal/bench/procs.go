@@ -12,11 +12,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vodq/vodq/internal/config"
 )
 
-// readyLine is what a worker process prints on stdout once it is about to
+// RedisURLEnv is the variable that hands a worker process its Redis URL:
+// the environment keeps a password out of the process list.
+const RedisURLEnv = config.Prefix + "_REDIS_URL"
+
+// ReadyLine is what a worker process prints on stdout once it is about to
 // serve; see RunWorker.
-const readyLine = "ready"
+const ReadyLine = "ready"
 
 // Limits of a worker process's life.
 const (
@@ -50,6 +56,7 @@ func startProcs(ctx context.Context, cfg *Config, n int, args []string) ([]*proc
 	timeout := time.NewTimer(startTimeout)
 	defer timeout.Stop()
 	for i, p := range procs {
+		var err error
 		select {
 		case <-p.ready:
 			continue
@@ -70,6 +77,7 @@ func startProc(cfg *Config, i int, args []string) (*proc, error) {
 	argv := append(append([]string{}, cfg.WorkerCommand...), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), cfg.WorkerEnv...)
+	cmd.Env = append(cmd.Env, RedisURLEnv+"="+cfg.RedisURL)
 	cmd.SysProcAttr = childAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -103,7 +111,7 @@ func (p *proc) watchStdout(r io.Reader, log *slog.Logger) {
 	sc := bufio.NewScanner(r)
 	once := sync.OnceFunc(func() { close(p.ready) })
 	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == readyLine {
+		if strings.TrimSpace(sc.Text()) == ReadyLine {
 			once()
 			continue
 		}

@@ -160,7 +160,7 @@ func cleanup(ctx context.Context, rdb redis.UniversalClient, n names, ids []stri
 		}
 	}
 
-	queueKeys, err := scanKeys(ctx, rdb, "asynq:{"+n.queue+"}:*")
+	queueKeys, err := scanKeys(ctx, rdb, "asynq:{"+n.queue()+"}:*")
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -169,8 +169,8 @@ func cleanup(ctx context.Context, rdb redis.UniversalClient, n names, ids []stri
 			errs = append(errs, fmt.Errorf("delete %s: %w", k, err))
 		}
 	}
-	if err := rdb.SRem(ctx, "asynq:queues", n.queue).Err(); err != nil {
-		errs = append(errs, fmt.Errorf("forget queue %s: %w", n.queue, err))
+	if err := rdb.SRem(ctx, "asynq:queues", n.queue()).Err(); err != nil {
+		errs = append(errs, fmt.Errorf("forget queue %s: %w", n.queue(), err))
 	}
 	return errors.Join(errs...)
 }

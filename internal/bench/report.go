@@ -46,6 +46,10 @@ type Report struct {
 	// ones included; OverQuota is how far that went past the quota.
 	MaxWindow int64 `json:"max_window"`
 	OverQuota int64 `json:"over_quota"`
+	// SentMaxWindow is the same count for the times the workers started
+	// their calls. When it is within the quota and MaxWindow is not, the
+	// calls bunched on their way to the API, not in the fleet.
+	SentMaxWindow int64 `json:"sent_max_window"`
 
 	// APIRate is accepted calls per second over the busy span; see the
 	// package doc. Utilization is APIRate / Quota.

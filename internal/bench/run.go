@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,7 +32,7 @@ func Run(ctx context.Context, cfg Config, report func(Report)) error {
 		cfg.RedisURL = srv.URL
 		cfg.Logger.Info("private redis-server started", "url", srv.URL)
 	}
-	rdb, err := openRedis(ctx, cfg.RedisURL)
+	rdb, err := OpenRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return err
 	}
@@ -52,10 +53,11 @@ func Run(ctx context.Context, cfg Config, report func(Report)) error {
 	return nil
 }
 
-// openRedis opens the Redis at url and checks that it answers. Settings in
-// the environment (VODQ_REDIS_CLUSTER_ADDRS and the like) do not apply: the
-// worker processes are handed this same URL.
-func openRedis(ctx context.Context, url string) (redis.UniversalClient, error) {
+// OpenRedis opens the single Redis server at url and checks that it
+// answers. A benchmark and its worker processes both open their Redis this
+// way, from the one URL, so that Sentinel or Cluster settings in the
+// environment cannot send them to different places.
+func OpenRedis(ctx context.Context, url string) (redis.UniversalClient, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, errors.New("the Redis URL is not a valid redis:// or rediss:// URL")
@@ -126,11 +128,17 @@ func (b *bencher) run(ctx context.Context, i int, spec RunSpec) (Report, error) 
 		}()
 	}
 
+	dir, err := os.MkdirTemp("", "vodq-bench-sends-")
+	if err != nil {
+		return r, fmt.Errorf("make send log directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
 	opts := WorkerOptions{
 		Endpoint: a.addr(), Queue: n.queue(), Strategy: spec.Strategy,
 		LimiterName: n.limiter(), Rate: cfg.Rate, Burst: cfg.Burst,
 		SDKRetries: cfg.SDKRetries, Concurrency: spec.Concurrency,
-		PollInterval: cfg.PollInterval,
+		PollInterval: cfg.PollInterval, SendLogDir: dir,
 	}
 	return b.measure(ctx, r, spec, a, jr, opts)
 }
@@ -168,6 +176,11 @@ func (b *bencher) measure(ctx context.Context, r Report, spec RunSpec, a api, jr
 	if after, err := redisCPU(ctx, b.rdb); err == nil {
 		r.RedisCPUSeconds = round3(after - redisBefore)
 	}
+	sends, err := readSendLogs(opts.SendLogDir)
+	if err != nil {
+		return r, err
+	}
+	r.SentMaxWindow = int64(busiestWindow(sends, time.Second))
 	r.summarize(st, jobs)
 	return r, nil
 }

@@ -13,7 +13,7 @@ func WriteTable(w io.Writer, reports []Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, strings.Join([]string{
 		"strategy", "P", "conc/P", "latency", "jobs",
-		"API/s", "util", "e2e/s", "max 1s", "throttled", "extra att",
+		"API/s", "util", "e2e/s", "max 1s", "sent 1s", "throttled", "extra att",
 		"p50 ms", "p95 ms", "p99 ms", "CPU s/P avg", "max", "RSS MiB max",
 		"redis CPU s", "bar", ""}, "\t"))
 	for _, r := range reports {
@@ -22,7 +22,7 @@ func WriteTable(w io.Writer, reports []Report) error {
 			string(r.Strategy), fmt.Sprint(r.Procs), fmt.Sprint(r.Concurrency), r.Latency,
 			fmt.Sprint(r.Jobs),
 			fmt.Sprintf("%.1f", r.APIRate), fmt.Sprintf("%.3f", r.Utilization),
-			fmt.Sprintf("%.1f", r.E2ERate), fmt.Sprint(r.MaxWindow),
+			fmt.Sprintf("%.1f", r.E2ERate), fmt.Sprint(r.MaxWindow), fmt.Sprint(r.SentMaxWindow),
 			fmt.Sprint(r.APIThrottled), fmt.Sprint(r.ExtraAttempts),
 			fmt.Sprintf("%.0f", r.P50Ms), fmt.Sprintf("%.0f", r.P95Ms),
 			fmt.Sprintf("%.0f", r.P99Ms),

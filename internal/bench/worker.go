@@ -2,10 +2,13 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -41,6 +44,10 @@ type WorkerOptions struct {
 	Concurrency int
 	// PollInterval is how often the worker looks for tasks when idle.
 	PollInterval time.Duration
+	// SendLogDir, when set, is a directory where the process writes a file
+	// at exit: the time each API call was started, one Unix nanosecond
+	// count per line.
+	SendLogDir string
 }
 
 // Args returns the options as flags that ParseWorkerArgs reads back.
@@ -55,6 +62,7 @@ func (o WorkerOptions) Args() []string {
 		"-sdk-retries", strconv.Itoa(o.SDKRetries),
 		"-concurrency", strconv.Itoa(o.Concurrency),
 		"-poll", o.PollInterval.String(),
+		"-send-log", o.SendLogDir,
 	}
 }
 
@@ -73,6 +81,7 @@ func ParseWorkerArgs(args []string, usage io.Writer) (WorkerOptions, error) {
 	fs.IntVar(&o.SDKRetries, "sdk-retries", DefaultSDKRetries, "SDK rate-limit retries")
 	fs.IntVar(&o.Concurrency, "concurrency", 0, "jobs at once")
 	fs.DurationVar(&o.PollInterval, "poll", DefaultPollInterval, "idle poll interval")
+	fs.StringVar(&o.SendLogDir, "send-log", "", "directory for the start times of the calls")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -105,14 +114,17 @@ func RunWorker(ctx context.Context, rdb redis.UniversalClient, cred common.Crede
 	if o.Strategy == StrategySDKRetry {
 		vc.SDKRateLimitRetries = o.SDKRetries
 	}
-	api, err := vodclient.New(vc)
+	client, err := vodclient.New(vc)
 	if err != nil {
 		return fmt.Errorf("make API client: %w", err)
 	}
+	api := &sendLog{api: client}
 
 	// A nil Limiter means no limit; keep the interface nil, not a typed nil.
 	var lim worker.Limiter
+	var rate float64
 	if o.Strategy == StrategyLimiter {
+		rate = o.Rate
 		l, err := limiter.New(rdb, limiter.Config{Name: o.LimiterName, Rate: o.Rate,
 			Burst: o.Burst})
 		if err != nil {
@@ -124,6 +136,7 @@ func RunWorker(ctx context.Context, rdb redis.UniversalClient, cred common.Crede
 	w, err := worker.New(rdb, api, lim, worker.Config{
 		Queues:          map[string]int{o.Queue: 1},
 		Concurrency:     o.Concurrency,
+		Rate:            rate,
 		ShutdownTimeout: workerShutdown,
 		Logger:          log,
 	})
@@ -134,5 +147,10 @@ func RunWorker(ctx context.Context, rdb redis.UniversalClient, cred common.Crede
 	w.SetPollInterval(o.PollInterval)
 
 	ready()
-	return w.Run(ctx)
+	err = w.Run(ctx)
+	if o.SendLogDir != "" {
+		name := fmt.Sprintf("sends-%d", os.Getpid())
+		err = errors.Join(err, api.write(filepath.Join(o.SendLogDir, name)))
+	}
+	return err
 }

@@ -21,9 +21,9 @@ const benchWorkerCommand = "bench-worker"
 // benchFlags are the command line of `vodq bench`.
 type benchFlags struct {
 	procs, jobs, baselineJobs, quota, burst, concurrency, sdkRetries int
-	rate                                                           float64
-	latency, strategies, redisURL, endpoint                        string
-	jsonOnly, matrix                                               bool
+	rate                                                             float64
+	latency, strategies, redisURL, endpoint                          string
+	jsonOnly, matrix                                                 bool
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {

@@ -63,6 +63,8 @@ func init() {
 		"bench":    {"measure throughput against the quota with real worker processes", runBench},
 		"version":  {"print the version", runVersion},
 		"help":     {"list the subcommands and every setting with its default", runHelp},
+
+		"bench-worker": {"(internal) a worker process started by vodq bench", runBenchWorker},
 	}
 }
 

@@ -106,7 +106,8 @@ func newProducer(cfg *config.Config, rdb redis.UniversalClient) *enqueue.Client 
 		enqueue.WithQueue(cfg.Queue),
 		enqueue.WithMaxRetries(cfg.Worker.MaxRetries),
 		enqueue.WithTimeout(cfg.Worker.TaskTimeout),
-		enqueue.WithRetention(cfg.Retention))
+		enqueue.WithRetention(cfg.Retention),
+		enqueue.WithTaskRetention(cfg.TaskRetention))
 }
 
 func flagsSet(fs *flag.FlagSet, names ...string) bool {

@@ -35,6 +35,8 @@ type Config struct {
 	Queue string `envconfig:"QUEUE" default:"default" desc:"queue that jobs go to when the producer names none"`
 	// Retention is how long a job record is kept after its last change.
 	Retention time.Duration `envconfig:"RETENTION" default:"168h" desc:"how long job records and outcomes are kept (at least 1m)"`
+	// TaskRetention is how long Asynq keeps a finished task for the web UI.
+	TaskRetention time.Duration `envconfig:"TASK_RETENTION" default:"1h" desc:"how long a finished task stays visible in the web UI (the job record is kept for RETENTION)"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `envconfig:"LOG_LEVEL" default:"info" desc:"log level: debug, info, warn or error"`
 	// LogFormat is json, text, or auto (text on a terminal, else json).
@@ -141,6 +143,7 @@ func (c *Config) Validate() error {
 		msg  string
 	}{
 		{c.Retention < time.Minute, "RETENTION", "must be at least 1m"},
+		{c.TaskRetention < 0 || c.TaskRetention > c.Retention, "TASK_RETENTION", "must be 0 to RETENTION"},
 		{c.Worker.Concurrency < 1 || c.Worker.Concurrency > 10000, "CONCURRENCY", "must be 1 to 10000"},
 		{!(c.Worker.Rate > 0) || c.Worker.Rate > 100000, "RATE", "must be above 0 and at most 100000"},
 		{c.Worker.Burst < 1 || c.Worker.Burst > 1000, "BURST", "must be 1 to 1000"},

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/vodq/vodq/internal/logging"
 	"github.com/vodq/vodq/tasks"
 )
 
@@ -69,8 +70,9 @@ func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) {
 		}
 		s.metrics.submitted("", outcome)
 		e := s.errorFor(r.Context(), res.Err)
-		if e.Status >= 500 {
-			s.log.Error("batch job failed", keyPath, r.URL.Path, "index", i, "error", res.Err)
+		if e.Status >= 500 && r.Context().Err() == nil {
+			s.log.Error("batch job failed", keyPath, r.URL.Path, keyIndex, i,
+				logging.KeyError, res.Err)
 		}
 		if e.Status == http.StatusServiceUnavailable {
 			down++

@@ -85,7 +85,7 @@ func writeError(w http.ResponseWriter, e *apiError, job *tasks.Job) {
 // fail answers a request that failed with err.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.errorFor(r.Context(), err)
-	if e.Status >= 500 {
+	if e.Status >= 500 && r.Context().Err() == nil {
 		s.log.Error("request failed", keyMethod, r.Method, keyPath, r.URL.Path,
 			keyStatus, e.Status, logging.KeyError, err)
 	}

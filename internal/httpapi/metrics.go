@@ -19,7 +19,8 @@ type metrics struct {
 	requests   *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer, rdb redis.UniversalClient, log *slog.Logger) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, rdb redis.UniversalClient,
+	log *slog.Logger) (*metrics, error) {
 	m := &metrics{
 		reg: reg,
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{

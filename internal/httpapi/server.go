@@ -6,7 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
+	"slices"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -32,7 +33,7 @@ const (
 	keyRemoteAddr = "remote_addr"
 	keyReason     = "reason"
 	keyStatus     = "status"
-	keyAddr       = "addr"
+	keyIndex      = "index"
 )
 
 // Config configures a Server.
@@ -70,7 +71,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	mux     *http.ServeMux
-	routes  []string // the /v1 patterns, for the OpenAPI check
+	routes  []string // every registered pattern: the metric's route label
 	auth    *authenticator
 	metrics *metrics
 
@@ -78,6 +79,8 @@ type Server struct {
 	// graceful shutdown does not wait out a client's whole wait.
 	stopping context.Context
 	stop     context.CancelFunc
+
+	closeOnce sync.Once
 }
 
 // New returns a Server for cfg, with its metrics registered.
@@ -109,9 +112,15 @@ func New(cfg Config) (*Server, error) {
 	s.stopping, s.stop = context.WithCancel(context.Background())
 	s.routeAPI()
 	s.routeOps()
-	s.mux.Handle("/ui/", s.auth.guardUI(newUI(cfg.Client, cfg.Redis, cfg.UIReadOnly)))
-	s.mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
+	s.handle(UIPath+"/", s.auth.guardUI(newUI(cfg.Client, cfg.Redis, cfg.UIReadOnly)))
+	s.handle("GET /{$}", http.RedirectHandler(UIPath+"/", http.StatusFound))
 	return s, nil
+}
+
+// handle registers h for pattern and records the pattern.
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.routes = append(s.routes, pattern)
+	s.mux.Handle(pattern, h)
 }
 
 // routeAPI registers the /v1 routes, each behind the token.
@@ -124,8 +133,7 @@ func (s *Server) routeAPI() {
 		"GET /v1/openapi.json": serveOpenAPI,
 	}
 	for pattern, h := range api {
-		s.routes = append(s.routes, pattern)
-		s.mux.Handle(pattern, s.auth.guard(h))
+		s.handle(pattern, s.auth.guard(h))
 	}
 }
 
@@ -139,7 +147,7 @@ func (s *Server) routeOps() {
 		h = s.auth.guard(inner)
 	}
 	for _, p := range []string{"GET /healthz", "GET /readyz", "GET /metrics"} {
-		s.mux.Handle(p, h)
+		s.handle(p, h)
 	}
 }
 
@@ -148,17 +156,19 @@ func (s *Server) routeOps() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	h, pattern := s.mux.Handler(r)
-	route := pattern
 	if pattern == "" {
 		// The mux's own 404 and 405 answers are plain text; clients of a
 		// JSON API should not have to parse two formats.
-		route = "unmatched"
 		h.ServeHTTP(&muxErrorWriter{statusWriter: sw}, r)
 	} else {
 		s.mux.ServeHTTP(sw, r)
 	}
-	if strings.HasPrefix(route, "/ui/") {
-		route = "/ui/"
+
+	// The mux names a redirect's target path as its pattern; only the
+	// registered patterns become labels, so clients cannot mint series.
+	route := "unmatched"
+	if slices.Contains(s.routes, pattern) {
+		route = pattern
 	}
 	s.metrics.requests.WithLabelValues(route, itoa(sw.status())).Inc()
 }
@@ -173,9 +183,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Close ends long polls and unregisters the server's metrics. It closes
-// neither the Redis client nor the enqueue client.
+// neither the Redis client nor the enqueue client. Calls after the first
+// do nothing.
 func (s *Server) Close() error {
-	s.stop()
-	s.metrics.unregister()
+	s.closeOnce.Do(func() {
+		s.stop()
+		s.metrics.unregister()
+	})
 	return nil
 }

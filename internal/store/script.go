@@ -16,7 +16,7 @@ import (
 // may be in, comma-separated; "" means only a missing record qualifies.
 // ARGV[3]: "1" to create a missing record. ARGV[4...]: field/value pairs. A
 // field written "+name" is incremented by the value, "?name" is set only if
-// absent.
+// absent, "-name" is deleted (the value is ignored).
 //
 // It returns {1, fields} when applied, {0, fields} when the record's state
 // did not allow it, and {-1} when the record is missing and not created.
@@ -35,6 +35,8 @@ for i = 4, #ARGV, 2 do
     redis.call('HINCRBY', key, string.sub(f, 2), v)
   elseif op == '?' then
     redis.call('HSETNX', key, string.sub(f, 2), v)
+  elseif op == '-' then
+    redis.call('HDEL', key, string.sub(f, 2))
   else
     redis.call('HSET', key, f, v)
   end

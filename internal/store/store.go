@@ -124,10 +124,11 @@ func (s *Store) Start(ctx context.Context, id, queue string, req []byte, maxRetr
 	return rec, proceed, err
 }
 
-// CountAttempt adds one to the attempts of job id, for a further API call
-// within one run (after a throttled answer).
+// CountAttempt adds one to the attempts of a running job, for a further
+// API call within one run (after a throttled answer).
 func (s *Store) CountAttempt(ctx context.Context, id string) error {
-	if err := s.rdb.HIncrBy(ctx, Key(id), "attempts", 1).Err(); err != nil {
+	_, _, err := s.transition(ctx, id, "running", false, []any{"+attempts", "1"})
+	if err != nil {
 		return fmt.Errorf("count attempt of job %s: %w", id, err)
 	}
 	return nil
@@ -147,8 +148,8 @@ func (s *Store) Succeed(ctx context.Context, id string, o *tasks.Outcome) (*task
 		"state", string(tasks.StateSucceeded),
 		"result", o.Result,
 		"request_id", o.RequestId,
+		"-error_code", "", "-error_message", "", "-error_request_id", "",
 	}
-	fields = append(fields, failureFields(&tasks.Failure{})...)
 	return s.end(ctx, id, "queued,running,retrying", true, fields)
 }
 
@@ -171,7 +172,7 @@ func (s *Store) Cancel(ctx context.Context, id string) (*tasks.Job, bool, error)
 // end applies a final transition, stamps finished_at and publishes the ID.
 func (s *Store) end(ctx context.Context, id, from string, create bool, fields []any) (*tasks.Job, bool, error) {
 	now := formatTime(s.now())
-	fields = append(fields, "finished_at", now, "?submitted_at", now, "?queue", "")
+	fields = append(fields, "finished_at", now, "?submitted_at", now)
 	rec, applied, err := s.transition(ctx, id, from, create, fields)
 	if err != nil || !applied {
 		return rec, applied, err
