@@ -16,6 +16,11 @@ import (
 	"github.com/vodq/vodq/tasks"
 )
 
+// throttleMargin is the least time an attempt keeps before its deadline
+// for another throttled call; with less left, the task goes back to the
+// queue at once.
+const throttleMargin = time.Second
+
 // storeWriteTimeout bounds the retries of one record write. A record write
 // after the API answered must not be lost to a Redis blip, or the job would
 // run again.
@@ -119,6 +124,11 @@ func (a *attempt) run(ctx context.Context) error {
 			}
 			throttles++
 			d := throttleDelay(throttles)
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+throttleMargin {
+				// Hand the task back before its deadline: past it, Asynq
+				// would count a failed attempt.
+				return a.throttledOut(ctx, f)
+			}
 			log.Debug("API throttled the call; waiting", logging.KeyWait, d)
 			if !sleep(ctx, d) {
 				return a.throttledOut(ctx, f)
@@ -218,7 +228,9 @@ func (a *attempt) interrupted(ctx context.Context, cause error) error {
 	s := a.s
 	f := &tasks.Failure{Code: tasks.CodeTimeout, Message: "the attempt ran out of time"}
 	switch {
-	case ctx.Err() == context.DeadlineExceeded:
+	case ctx.Err() == context.DeadlineExceeded, errors.Is(cause, context.DeadlineExceeded):
+		// The attempt's deadline passed, or the limiter's queue is longer
+		// than the time left: a timeout, like a slow call.
 		if a.last {
 			return a.fail(a.log, f)
 		}

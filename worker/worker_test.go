@@ -473,3 +473,43 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+func TestThrottledUntilTheDeadlineSpendsNoRetry(t *testing.T) {
+	t.Parallel()
+	f := setup(t, options{})
+	ctx := context.Background()
+	job, err := f.producer.Submit(ctx, tasks.Request{FunctionName: "fail:RequestLimitExceeded", FunctionArg: "a"},
+		enqueue.MaxRetries(1), enqueue.Timeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp := asynq.NewInspectorFromRedisClient(f.rdb)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		info, err := insp.GetTaskInfo(job.Queue, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, _ := f.producer.Get(ctx, job.ID)
+		if info.Retried != 0 || info.State == asynq.TaskStateArchived {
+			t.Fatalf("task %s after %d retries; throttling must spend none", info.State, info.Retried)
+		}
+		if info.State == asynq.TaskStateRetry && rec.Attempts > 3 {
+			if rec.State != tasks.StateRetrying || rec.Failure.Code != "RequestLimitExceeded" {
+				t.Errorf("record = %s %+v, want retrying with RequestLimitExceeded", rec.State, rec.Failure)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task never handed back: %s, record %+v", info.State, rec)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// With no retry at all, Asynq cannot hand the task back: it fails.
+	last := f.run(t, tasks.Request{FunctionName: "fail:RequestLimitExceeded", FunctionArg: "b"},
+		enqueue.MaxRetries(0), enqueue.Timeout(2*time.Second))
+	if last.State != tasks.StateFailed || last.Failure.Code != "RequestLimitExceeded" {
+		t.Errorf("job = %s %+v, want failed with RequestLimitExceeded", last.State, last.Failure)
+	}
+}
