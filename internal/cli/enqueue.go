@@ -63,14 +63,6 @@ func runEnqueue(ctx context.Context, e *env, args []string) error {
 		return usageError{errors.New("give either -function and -arg for one job, or a JSON Lines file (-f FILE, '-' for stdin)")}
 	}
 
-	rdb, err := openRedis(ctx, e.cfg)
-	if err != nil {
-		return err
-	}
-	defer rdb.Close()
-	c := newProducer(e.cfg, rdb)
-	defer c.Close()
-
 	if single {
 		if subApp != 0 {
 			spec.SubAppId = &subApp
@@ -86,7 +78,13 @@ func runEnqueue(ctx context.Context, e *env, args []string) error {
 			}
 			spec.ProcessAt = t
 		}
-		return submitOne(ctx, e, c, spec, *wait)
+		// Bad input is refused before Redis is needed.
+		if err := spec.Validate(); err != nil {
+			return usageError{err}
+		}
+		return withProducer(ctx, e, func(c *enqueue.Client) error {
+			return submitOne(ctx, e, c, spec, *wait)
+		})
 	}
 	if flagsSet(fs, "function", "arg", "id", "sub-app-id", "session-context", "session-id",
 		"ext-info", "queue", "max-retries", "timeout", "in", "at") {
@@ -97,7 +95,9 @@ func runEnqueue(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeFn()
-	return submitFile(ctx, e, c, r, *wait)
+	return withProducer(ctx, e, func(c *enqueue.Client) error {
+		return submitFile(ctx, e, c, r, *wait)
+	})
 }
 
 // newProducer returns an enqueue.Client with the configured defaults.

@@ -16,13 +16,29 @@ type idError struct {
 }
 
 func runGet(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "get", "ID...")
-	if err := parseFlags(fs, args); err != nil {
+	ids, err := parseIDs(e, "get", args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return usageError{errors.New("give at least one job ID")}
+	return withProducer(ctx, e, func(c *enqueue.Client) error {
+		return forEachID(e, ids, func(id string) (*tasks.Job, error) { return c.Get(ctx, id) })
+	})
+}
+
+// parseIDs parses the arguments of a command that takes job IDs.
+func parseIDs(e *env, name string, args []string) ([]string, error) {
+	fs := newFlags(e, name, "ID...")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
+	if fs.NArg() == 0 {
+		return nil, usageError{errors.New("give at least one job ID")}
+	}
+	return fs.Args(), nil
+}
+
+// withProducer opens Redis and a producer client for fn.
+func withProducer(ctx context.Context, e *env, fn func(c *enqueue.Client) error) error {
 	rdb, err := openRedis(ctx, e.cfg)
 	if err != nil {
 		return err
@@ -30,14 +46,23 @@ func runGet(ctx context.Context, e *env, args []string) error {
 	defer rdb.Close()
 	c := newProducer(e.cfg, rdb)
 	defer c.Close()
+	return fn(c)
+}
 
-	missing := false
-	for _, id := range fs.Args() {
-		job, err := c.Get(ctx, id)
+// forEachID prints the record op returns for each ID, or an error line for
+// an unknown ID or a refused operation; it returns errJobFailed if any ID
+// had such a line.
+func forEachID(e *env, ids []string, op func(id string) (*tasks.Job, error)) error {
+	bad := false
+	for _, id := range ids {
+		job, err := op(id)
 		switch {
 		case errors.Is(err, enqueue.ErrNotFound):
-			missing = true
+			bad = true
 			err = writeJSON(e.Out, idError{ID: id, Error: "not found"})
+		case errors.Is(err, enqueue.ErrNotCancelable):
+			bad = true
+			err = writeJSON(e.Out, idError{ID: id, Error: err.Error()})
 		case err != nil:
 			return err
 		default:
@@ -47,7 +72,7 @@ func runGet(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if missing {
+	if bad {
 		return errJobFailed
 	}
 	return nil
@@ -67,14 +92,9 @@ func runWait(ctx context.Context, e *env, args []string) error {
 		ctx, cancel = context.WithTimeout(ctx, *timeout)
 		defer cancel()
 	}
-	rdb, err := openRedis(ctx, e.cfg)
-	if err != nil {
-		return err
-	}
-	defer rdb.Close()
-	c := newProducer(e.cfg, rdb)
-	defer c.Close()
-	return waitAndPrint(ctx, e, c, fs.Args())
+	return withProducer(ctx, e, func(c *enqueue.Client) error {
+		return waitAndPrint(ctx, e, c, fs.Args())
+	})
 }
 
 // waitAndPrint waits for every job, printing each record as its job ends.
@@ -130,42 +150,11 @@ func waitAndPrint(ctx context.Context, e *env, c *enqueue.Client, ids []string) 
 }
 
 func runCancel(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "cancel", "ID...")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		return usageError{errors.New("give at least one job ID")}
-	}
-	rdb, err := openRedis(ctx, e.cfg)
+	ids, err := parseIDs(e, "cancel", args)
 	if err != nil {
 		return err
 	}
-	defer rdb.Close()
-	c := newProducer(e.cfg, rdb)
-	defer c.Close()
-
-	bad := false
-	for _, id := range fs.Args() {
-		job, err := c.Cancel(ctx, id)
-		switch {
-		case errors.Is(err, enqueue.ErrNotFound):
-			bad = true
-			err = writeJSON(e.Out, idError{ID: id, Error: "not found"})
-		case errors.Is(err, enqueue.ErrNotCancelable):
-			bad = true
-			err = writeJSON(e.Out, idError{ID: id, Error: err.Error()})
-		case err != nil:
-			return err
-		default:
-			err = writeJSON(e.Out, job)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if bad {
-		return errJobFailed
-	}
-	return nil
+	return withProducer(ctx, e, func(c *enqueue.Client) error {
+		return forEachID(e, ids, func(id string) (*tasks.Job, error) { return c.Cancel(ctx, id) })
+	})
 }
