@@ -20,7 +20,7 @@ help: ## list the targets
 build: ## build a static binary into bin/vodq
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/vodq/vodq/internal/cli.Version=$(VERSION)" -o $(BIN) ./cmd/vodq
 
-test: ## run every test (needs redis-server and redis-cli on PATH)
+test: ## run every test (needs redis-server on PATH; .ci/run installs what CI needs)
 	$(GO) test ./... -count=1
 
 vet: ## run go vet

@@ -71,7 +71,8 @@ func TestDockerfileBuildsASmallNonRootImage(t *testing.T) {
 	final := st[len(st)-1]
 	base := strings.Fields(final[0].args)[0]
 	if !strings.HasPrefix(base, "gcr.io/distroless/static") && base != "scratch" {
-		t.Errorf("final image is based on %s, want distroless static (CA certificates and time zones, no shell)", base)
+		t.Errorf("final image is based on %s, want distroless static "+
+			"(CA certificates and time zones, no shell)", base)
 	}
 	var user, entrypoint string
 	for _, in := range final {
@@ -94,7 +95,10 @@ func TestDockerfileBuildsASmallNonRootImage(t *testing.T) {
 			t.Errorf("the Dockerfile has a HEALTHCHECK; probes belong to the orchestrator")
 		}
 	}
-	if !slices.ContainsFunc(st[0], func(in instruction) bool { return in.cmd == "ARG" && strings.HasPrefix(in.args, "VERSION") }) {
+	versionArg := func(in instruction) bool {
+		return in.cmd == "ARG" && strings.HasPrefix(in.args, "VERSION")
+	}
+	if !slices.ContainsFunc(st[0], versionArg) {
 		t.Errorf("the builder stage has no ARG VERSION for version stamping")
 	}
 }
@@ -112,10 +116,12 @@ func TestDockerfileBuildsLikeTheMakefile(t *testing.T) {
 	recipe := makeRecipe(t, "build")
 	mk := buildCommand(t, "Makefile", strings.Join(recipe, " "))
 	if !slices.Equal(docker, mk) {
-		t.Errorf("the Dockerfile and the Makefile build differently:\nDockerfile: %q\nMakefile:   %q", docker, mk)
+		t.Errorf("the Dockerfile and the Makefile build differently:\nDockerfile: %q\nMakefile:   %q",
+			docker, mk)
 	}
 	joined := strings.Join(mk, " ")
-	for _, want := range []string{"CGO_ENABLED=0", "-X github.com/vodq/vodq/internal/cli.Version=VERSION", "./cmd/vodq"} {
+	stamp := "-X github.com/vodq/vodq/internal/cli.Version=VERSION"
+	for _, want := range []string{"CGO_ENABLED=0", stamp, "./cmd/vodq"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("the build command %q lacks %q", joined, want)
 		}

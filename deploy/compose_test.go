@@ -131,6 +131,7 @@ func TestComposeServicesRunRealSubcommands(t *testing.T) {
 }
 
 func TestComposeWorkersScaleOutAndDrain(t *testing.T) {
+	t.Parallel()
 	h := vodqHelp(t)
 	c := readCompose(t)
 	env := envMap(readEnvFile(t, "env.example"))
@@ -138,9 +139,10 @@ func TestComposeWorkersScaleOutAndDrain(t *testing.T) {
 
 	replicas, err := strconv.Atoi(interpolate(w.Deploy.Replicas, env))
 	if err != nil || replicas < 2 {
-		t.Errorf("worker deploy.replicas %q resolves to %d (%v), want 2 or more", w.Deploy.Replicas, replicas, err)
+		t.Errorf("worker deploy.replicas %q resolves to %d (%v), want 2 or more",
+			w.Deploy.Replicas, replicas, err)
 	}
-	checkListenAddr(t, "compose worker", "VODQ_WORKER_ADDR", w.Environment["VODQ_WORKER_ADDR"], "")
+	checkListenAddr(t, "compose worker", "VODQ_WORKER_ADDR", w.Environment["VODQ_WORKER_ADDR"])
 
 	grace, err := time.ParseDuration(w.StopGracePeriod)
 	if err != nil {
@@ -148,18 +150,19 @@ func TestComposeWorkersScaleOutAndDrain(t *testing.T) {
 	}
 	for _, file := range []string{"env.example", "env.emulator.example"} {
 		env := envMap(readEnvFile(t, file))
-		if d := shutdownTimeout(t, h, env); grace <= d {
-			t.Errorf("worker stop_grace_period %s is not above VODQ_SHUTDOWN_TIMEOUT %s of %s: "+
-				"Docker would kill workers before running calls finish", grace, d, file)
+		if d := shutdownTimeout(t, h, env); grace <= d+recordGrace {
+			t.Errorf("worker stop_grace_period %s is not above VODQ_SHUTDOWN_TIMEOUT %s of %s plus %s: "+
+				"Docker would kill workers before they drain", grace, d, file, recordGrace)
 		}
 	}
 }
 
 func TestComposeServePublishesTheUIWithAToken(t *testing.T) {
+	t.Parallel()
 	c := readCompose(t)
 	s := c.Services["serve"]
 	addr := s.Environment["VODQ_HTTP_ADDR"]
-	port := checkListenAddr(t, "compose serve", "VODQ_HTTP_ADDR", addr, "")
+	port := checkListenAddr(t, "compose serve", "VODQ_HTTP_ADDR", addr)
 
 	published := false
 	for _, p := range s.Ports {
@@ -182,6 +185,7 @@ func TestComposeServePublishesTheUIWithAToken(t *testing.T) {
 // Offline trials: env.emulator.example switches the profile on and points
 // the workers at the emulator service's port.
 func TestComposeEmulatorProfileIsWiredUp(t *testing.T) {
+	t.Parallel()
 	c := readCompose(t)
 	cmd := c.Services["emulator"].Command
 	i := slices.Index(cmd, "-addr")
@@ -276,8 +280,8 @@ func TestComposeConfigAcceptsTheFile(t *testing.T) {
 
 // checkListenAddr checks that addr, the value of variable name, listens on
 // every interface (so the orchestrator and other containers reach it), and
-// returns its port. want, when set, is the port it must have.
-func checkListenAddr(t *testing.T, where, name, addr, want string) string {
+// returns its port.
+func checkListenAddr(t *testing.T, where, name, addr string) string {
 	t.Helper()
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -286,9 +290,6 @@ func checkListenAddr(t *testing.T, where, name, addr, want string) string {
 	}
 	if host != "0.0.0.0" && host != "" {
 		t.Errorf("%s: %s=%q listens on %s only; probes and peers could not reach it", where, name, addr, host)
-	}
-	if want != "" && port != want {
-		t.Errorf("%s: %s=%q listens on port %s, want %s", where, name, addr, port, want)
 	}
 	return port
 }

@@ -173,6 +173,11 @@ func validateSettings(t *testing.T, where string, env map[string]string) *config
 	return cfg
 }
 
+// recordGrace is how long a worker may take, after VODQ_SHUTDOWN_TIMEOUT, to
+// record the jobs it hands back (handlerGrace in worker/server.go). An
+// orchestrator's grace period must cover both.
+const recordGrace = 5 * time.Second
+
 // shutdownTimeout returns VODQ_SHUTDOWN_TIMEOUT from env, or vodq's
 // default.
 func shutdownTimeout(t *testing.T, h help, env map[string]string) time.Duration {
@@ -241,4 +246,41 @@ func TestLocalEnvFileIsIgnoredByGit(t *testing.T) {
 		}
 	}
 	t.Errorf(".gitignore does not list /deploy/.env, the secrets file compose.yaml reads")
+}
+
+var metricName = regexp.MustCompile(`\bvodq_[a-z_]+[a-z]\b`)
+
+// Every vodq_* metric the docs here name is one the code registers.
+func TestDocumentedMetricsExist(t *testing.T) {
+	t.Parallel()
+	registered := map[string]bool{}
+	err := filepath.WalkDir(repoPath(), func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		for _, m := range regexp.MustCompile(`"(vodq_[a-z_]+)"`).FindAllStringSubmatch(readFile(t, path), -1) {
+			registered[m[1]] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("read the sources: %v", err)
+	}
+	for _, doc := range []string{"README.md", "OPERATIONS.md"} {
+		for _, name := range metricName.FindAllString(readFile(t, doc), -1) {
+			base := name
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				base = strings.TrimSuffix(base, suffix)
+			}
+			if !registered[base] {
+				t.Errorf("%s names the metric %s, which no code registers", doc, name)
+			}
+		}
+	}
 }

@@ -125,7 +125,8 @@ type manifests struct {
 func readManifests(t *testing.T) manifests {
 	t.Helper()
 	var m manifests
-	if err := yaml.Unmarshal([]byte(readFile(t, filepath.Join(k8sDir, "kustomization.yaml"))), &m.kust); err != nil {
+	kust := readFile(t, filepath.Join(k8sDir, "kustomization.yaml"))
+	if err := yaml.Unmarshal([]byte(kust), &m.kust); err != nil {
 		t.Fatalf("parse kustomization.yaml: %v", err)
 	}
 	for _, r := range m.kust.Resources {
@@ -210,7 +211,8 @@ func TestKustomizationListsEveryManifest(t *testing.T) {
 		}
 	}
 	if slices.Contains(m.kust.Resources, "secret.example.yaml") {
-		t.Errorf("kustomization.yaml applies secret.example.yaml; its placeholders would replace real credentials")
+		t.Errorf("kustomization.yaml applies secret.example.yaml; " +
+			"its placeholders would replace real credentials")
 	}
 	for _, kind := range []string{"ConfigMap", "Deployment", "Service", "PodDisruptionBudget"} {
 		if len(m.all(kind)) == 0 {
@@ -254,7 +256,8 @@ func TestKubernetesDeploymentsMatchTheBinary(t *testing.T) {
 			}
 			for k, v := range spec.Selector.MatchLabels {
 				if spec.Template.Metadata.Labels[k] != v {
-					t.Errorf("selector %s=%s does not match the pod labels %v", k, v, spec.Template.Metadata.Labels)
+					t.Errorf("selector %s=%s does not match the pod labels %v",
+						k, v, spec.Template.Metadata.Labels)
 				}
 			}
 
@@ -263,7 +266,7 @@ func TestKubernetesDeploymentsMatchTheBinary(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s is not set: it defaults to loopback, which probes cannot reach", tc.addrVar)
 			}
-			port := checkListenAddr(t, tc.name, tc.addrVar, addr, "")
+			port := checkListenAddr(t, tc.name, tc.addrVar, addr)
 			checkProbe(t, c, "readinessProbe", c.ReadinessProbe, "/readyz", port)
 			checkProbe(t, c, "livenessProbe", c.LivenessProbe, "/healthz", port)
 			if env["VODQ_OPEN_METRICS"] == "false" {
@@ -275,20 +278,28 @@ func TestKubernetesDeploymentsMatchTheBinary(t *testing.T) {
 				c.Resources.Limits["memory"] == "" {
 				t.Errorf("resources %+v: want cpu and memory requests and a memory limit", c.Resources)
 			}
+			if soft, ok := env["GOMEMLIMIT"]; ok {
+				s, l := mebibytes(t, soft, "MiB"), mebibytes(t, c.Resources.Limits["memory"], "Mi")
+				if s >= l {
+					t.Errorf("GOMEMLIMIT %s is not below the memory limit %s",
+						soft, c.Resources.Limits["memory"])
+				}
+			}
 
 			if tc.command == "worker" {
 				grace := spec.Template.Spec.TerminationGracePeriodSeconds
 				d := shutdownTimeout(t, h, env)
-				if grace == nil || time.Duration(*grace)*time.Second <= d {
-					t.Errorf("terminationGracePeriodSeconds %v is not above VODQ_SHUTDOWN_TIMEOUT %s: "+
-						"Kubernetes would kill workers before running calls finish", deref(grace), d)
+				if grace == nil || time.Duration(*grace)*time.Second <= d+recordGrace {
+					t.Errorf("terminationGracePeriodSeconds %v is not above VODQ_SHUTDOWN_TIMEOUT %s plus %s: "+
+						"Kubernetes would kill workers before they drain", deref(grace), d, recordGrace)
 				}
 				if spec.Replicas < 2 {
 					t.Errorf("%d worker replicas, want at least 2", spec.Replicas)
 				}
 			}
 			if tc.command == "serve" && env["VODQ_API_TOKENS"] == "" && env["VODQ_API_TOKENS_FILE"] == "" {
-				t.Errorf("serve listens on %s with no VODQ_API_TOKENS from the Secret: it would refuse to start", addr)
+				t.Errorf("serve listens on %s with no VODQ_API_TOKENS from the Secret: "+
+					"it would refuse to start", addr)
 			}
 		})
 	}
@@ -304,14 +315,16 @@ func settingsOf(t *testing.T, h help, m manifests, config object, c container) m
 		switch {
 		case from.ConfigMapRef != nil:
 			if from.ConfigMapRef.Name != config.Metadata.Name {
-				t.Errorf("envFrom names ConfigMap %q; the manifests define %q", from.ConfigMapRef.Name, config.Metadata.Name)
+				t.Errorf("envFrom names ConfigMap %q; the manifests define %q",
+					from.ConfigMapRef.Name, config.Metadata.Name)
 			}
 			for k, v := range config.Data {
 				env[k] = v
 			}
 		case from.SecretRef != nil:
 			if from.SecretRef.Name != m.secret.Metadata.Name {
-				t.Errorf("envFrom names Secret %q; secret.example.yaml defines %q", from.SecretRef.Name, m.secret.Metadata.Name)
+				t.Errorf("envFrom names Secret %q; secret.example.yaml defines %q",
+					from.SecretRef.Name, m.secret.Metadata.Name)
 			}
 			for k, v := range m.secret.StringData {
 				env[k] = v
@@ -373,6 +386,17 @@ func checkSecurity(t *testing.T, pod podSpec, c container) {
 	}
 }
 
+// mebibytes reads a quantity written as a number of MiB with the given
+// suffix, such as "230MiB" (GOMEMLIMIT) or "256Mi" (Kubernetes).
+func mebibytes(t *testing.T, q, suffix string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimSuffix(q, suffix))
+	if err != nil || !strings.HasSuffix(q, suffix) {
+		t.Fatalf("memory quantity %q: want a whole number of %s", q, suffix)
+	}
+	return n
+}
+
 func deref(p *int) string {
 	if p == nil {
 		return "(unset, 30)"
@@ -415,7 +439,8 @@ func TestKubernetesSelectorsFindTheirPods(t *testing.T) {
 			if !slices.ContainsFunc(c.Ports, func(cp containerPort) bool {
 				return cp.Name == target || strconv.Itoa(cp.ContainerPort) == target
 			}) {
-				t.Errorf("Service %s targets port %s, which %s does not expose", o.Metadata.Name, target, got[0])
+				t.Errorf("Service %s targets port %s, which %s does not expose",
+					o.Metadata.Name, target, got[0])
 			}
 		}
 	}
@@ -425,12 +450,14 @@ func TestKubernetesSelectorsFindTheirPods(t *testing.T) {
 		spec := decodeSpec[pdbSpec](t, o)
 		got := selects(spec.Selector.MatchLabels)
 		if len(got) != 1 {
-			t.Errorf("PodDisruptionBudget %s selects the pods of %v, want exactly one Deployment", o.Metadata.Name, got)
+			t.Errorf("PodDisruptionBudget %s selects the pods of %v, want exactly one Deployment",
+				o.Metadata.Name, got)
 			continue
 		}
 		budgets[got[0]] = true
 		if (spec.MaxUnavailable == nil) == (spec.MinAvailable == nil) {
-			t.Errorf("PodDisruptionBudget %s: set exactly one of maxUnavailable and minAvailable", o.Metadata.Name)
+			t.Errorf("PodDisruptionBudget %s: set exactly one of maxUnavailable and minAvailable",
+				o.Metadata.Name)
 		}
 	}
 	for name := range pods {

@@ -12,19 +12,23 @@ import (
 )
 
 // placeholder reports whether v is obviously not a real secret: empty, a
-// "replace-me", an ellipsis, a <name>, a variable reference, or the
-// emulator's built-in pair, which opens nothing but the emulator.
+// "replace-me", an ellipsis, a <name>, a name in capitals such as
+// PASSWORD, a variable reference, or the emulator's built-in pair, which
+// opens nothing but the emulator.
 func placeholder(v string) bool {
 	v = strings.Trim(v, `"'`)
 	switch {
 	case v == "", v == "...", v == "…", strings.HasPrefix(v, "replace-me"),
 		strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">"),
+		capitalName.MatchString(v),
 		strings.HasPrefix(v, "$"),
 		v == cli.EmulatorSecretID, v == cli.EmulatorSecretKey:
 		return true
 	}
 	return false
 }
+
+var capitalName = regexp.MustCompile(`^[A-Z][A-Z-]*(PASSWORD|SECRET|TOKEN|KEY)[A-Z-]*$`)
 
 // secretName matches variable names whose value is a secret.
 var secretName = regexp.MustCompile(`SECRET|TOKEN|PASSWORD|PASSWD|_KEY$`)

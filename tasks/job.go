@@ -53,7 +53,9 @@ type Job struct {
 	State State `json:"state"`
 	// Request is what the job asks the API to do.
 	Request Request `json:"request"`
-	// Attempts counts the API calls made so far, throttled ones included.
+	// Attempts counts the attempts so far: each run of the job by a worker,
+	// and each further call within a run after a throttled answer or a
+	// retry-once error.
 	Attempts int `json:"attempts"`
 	// MaxRetries is how many failed attempts may be retried.
 	MaxRetries int `json:"max_retries"`
@@ -114,6 +116,9 @@ const (
 	// CodeWorkerLost: the worker running the job died (its lease expired)
 	// and the job had no retry left.
 	CodeWorkerLost = "Vodq.WorkerLost"
+	// CodeLimiter: the fleet's rate limiter could not be reached (its Redis
+	// failed); retried like a transient error.
+	CodeLimiter = "Vodq.LimiterError"
 	// CodeInterrupted: an attempt was cut short by a worker shutdown or a
 	// cancel in the web UI; the job runs again without spending a retry.
 	CodeInterrupted = "Vodq.Interrupted"

@@ -86,8 +86,20 @@ func (a *attempt) run(ctx context.Context) error {
 	for throttles := 0; ; {
 		wait, err := s.limiter.Wait(ctx)
 		s.metrics.limiterWait.Observe(wait.Seconds())
-		if err != nil {
+		switch {
+		case err == nil:
+		case ctx.Err() != nil, errors.Is(err, context.DeadlineExceeded):
 			return a.interrupted(ctx, err)
+		default:
+			// The limiter's Redis failed: a transient fault of ours, retried
+			// like one, so a lasting fault (a missing ACL permission) ends
+			// the job instead of looping.
+			f := &tasks.Failure{Code: tasks.CodeLimiter, Message: err.Error()}
+			a.log.Warn("rate limiter failed", logging.KeyError, err)
+			if a.last {
+				return a.fail(a.log, f)
+			}
+			return a.retry(a.log, f)
 		}
 
 		if a.calls > 0 {

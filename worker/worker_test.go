@@ -39,6 +39,7 @@ type options struct {
 	quota   int
 	key     string // the key the worker signs with
 	limiter bool
+	lim     worker.Limiter // used instead of the Redis limiter when set
 	cfg     worker.Config
 }
 
@@ -71,7 +72,7 @@ func setup(t *testing.T, o options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lim worker.Limiter
+	lim := o.lim
 	if o.limiter {
 		l, err := limiter.New(rdb, limiter.Config{Rate: 50})
 		if err != nil {
@@ -511,5 +512,24 @@ func TestThrottledUntilTheDeadlineSpendsNoRetry(t *testing.T) {
 		enqueue.MaxRetries(0), enqueue.Timeout(2*time.Second))
 	if last.State != tasks.StateFailed || last.Failure.Code != "RequestLimitExceeded" {
 		t.Errorf("job = %s %+v, want failed with RequestLimitExceeded", last.State, last.Failure)
+	}
+}
+
+// brokenLimiter fails as a limiter whose Redis refuses its key would.
+type brokenLimiter struct{}
+
+func (brokenLimiter) Wait(context.Context) (time.Duration, error) {
+	return 0, errors.New("NOPERM this user has no permissions to access the key")
+}
+
+func (brokenLimiter) Throttled(context.Context) (float64, error) { return 0, nil }
+
+func TestLimiterFailureIsRetriedThenFails(t *testing.T) {
+	t.Parallel()
+	f := setup(t, options{lim: brokenLimiter{}})
+	job := f.run(t, tasks.Request{FunctionName: "echo", FunctionArg: "a"}, enqueue.MaxRetries(1))
+	wantFailure(t, job, tasks.CodeLimiter, 2)
+	if s := f.emu.Emulator.Stats(); s.Requests != 0 {
+		t.Errorf("the API was called %d times without a limiter grant", s.Requests)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -153,5 +152,5 @@ func (j *jobRun) records(ctx context.Context) ([]*tasks.Job, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("read job records: %w", err)
 	}
-	return slices.Clip(out), nil
+	return out, nil
 }

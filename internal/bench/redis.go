@@ -145,14 +145,10 @@ func redisCPU(ctx context.Context, rdb redis.UniversalClient) (float64, error) {
 func cleanup(ctx context.Context, rdb redis.UniversalClient, n names, ids []string) error {
 	var errs []error
 	for chunk := range slices.Chunk(ids, 500) {
-		keys := make([]string, len(chunk))
-		for i, id := range chunk {
-			keys[i] = store.Key(id)
-		}
 		// One DEL per key: on a cluster, the records hash to many slots.
 		pipe := rdb.Pipeline()
-		for _, k := range keys {
-			pipe.Del(ctx, k)
+		for _, id := range chunk {
+			pipe.Del(ctx, store.Key(id))
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("delete job records: %w", err))

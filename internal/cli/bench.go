@@ -50,7 +50,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		"host:port of a running 'vodq emulator' instead of one in this process")
 	fs.BoolVar(&f.jsonOnly, "json", false, "print only the JSON lines on stdout, no table")
 	fs.BoolVar(&f.matrix, "matrix", false,
-		"run P=1,2,4 x latency 20ms,800ms for every strategy (-p and -latency ignored)")
+		"run every strategy at P=1,2,4 and latencies 20ms and 800ms")
 	fs.IntVar(&f.baselineJobs, "baseline-jobs", 0,
 		"with -matrix: jobs of the strategies other than limiter (0: same as -j)")
 	if err := parseFlags(fs, args); err != nil {
@@ -60,7 +60,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return usageError{errors.New("bench takes no arguments")}
 	}
 
-	cfg, err := benchConfig(e, &f, flagsSet(fs, "latency"))
+	cfg, err := benchConfig(e, &f, flagsSet(fs, "latency"), flagsSet(fs, "p"))
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 }
 
 // benchConfig turns the flags into a bench.Config.
-func benchConfig(e *env, f *benchFlags, latencySet bool) (bench.Config, error) {
+func benchConfig(e *env, f *benchFlags, latencySet, procsSet bool) (bench.Config, error) {
 	strategies, err := bench.ParseStrategies(f.strategies)
 	if err != nil {
 		return bench.Config{}, usageError{fmt.Errorf("-strategy: %w", err)}
@@ -78,8 +78,12 @@ func benchConfig(e *env, f *benchFlags, latencySet bool) (bench.Config, error) {
 		return bench.Config{}, usageError{fmt.Errorf("-latency: %w", err)}
 	}
 	if f.endpoint != "" && (latencySet || f.matrix) {
+		return bench.Config{}, usageError{errors.New("-latency and -matrix set the " +
+			"in-process emulator; give the remote one its own -latency")}
+	}
+	if f.matrix && (latencySet || procsSet) {
 		return bench.Config{}, usageError{errors.New(
-			"-latency and -matrix set the in-process emulator; give the remote one its own -latency")}
+			"-matrix sets the processes and latencies itself; leave out -p and -latency")}
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -42,7 +42,7 @@ func TestRestrictedACLUserRunsJobs(t *testing.T) {
 	}
 
 	cfg := config.Redis{URL: fmt.Sprintf("redis://vodq:vodq-test-password@%s/0", srv.Addr)}
-	rdb := open(t, cfg)
+	rdb := openRedis(t, cfg)
 	if err := rdb.Set(ctx, "other:key", "x", 0).Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
 		t.Fatalf("writing a key outside vodq's patterns: error %v, want NOPERM", err)
 	}
@@ -60,7 +60,8 @@ func TestRestrictedACLUserRunsJobs(t *testing.T) {
 		if i%4 == 0 {
 			name = "flaky:1:InternalError"
 		}
-		if _, err := submit(ctx, c, ids[i], tasks.Request{FunctionName: name, FunctionArg: ids[i]}); err != nil {
+		req := tasks.Request{FunctionName: name, FunctionArg: ids[i]}
+		if _, err := submit(ctx, c, ids[i], req); err != nil {
 			t.Fatalf("submit: %v", err)
 		}
 	}

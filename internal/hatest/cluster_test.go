@@ -36,7 +36,7 @@ func TestClusterRunsJobsEndToEnd(t *testing.T) {
 		addrs = append(addrs, n.Addr)
 	}
 	cfg := config.Redis{URL: "redis://" + nodes[0].Addr + "/0", ClusterAddrs: addrs}
-	rdb := open(t, cfg)
+	rdb := openRedis(t, cfg)
 	if _, ok := rdb.(*redis.ClusterClient); !ok {
 		t.Fatalf("redisconn.Open with cluster addresses returned a %T, want *redis.ClusterClient", rdb)
 	}
@@ -80,7 +80,8 @@ func TestClusterRunsJobsEndToEnd(t *testing.T) {
 
 	// A job submitted twice runs once; a job not yet due can be canceled,
 	// which deletes its Asynq task through the Inspector.
-	if _, err := c.Submit(ctx, specs[1].Request, enqueue.JobID(ids[1]), enqueue.Queue(queues[1])); !errors.Is(err, enqueue.ErrDuplicate) {
+	_, err := c.Submit(ctx, specs[1].Request, enqueue.JobID(ids[1]), enqueue.Queue(queues[1]))
+	if !errors.Is(err, enqueue.ErrDuplicate) {
 		t.Errorf("second submission of %s: error %v, want ErrDuplicate", ids[1], err)
 	}
 	later, err := c.Submit(ctx, tasks.Request{FunctionName: "echo", FunctionArg: "later"},

@@ -166,9 +166,9 @@ func newLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// open opens a client through redisconn, as the vodq commands do, and
+// openRedis opens a client through redisconn, as the vodq commands do, and
 // closes it when the test ends.
-func open(t *testing.T, cfg config.Redis) redis.UniversalClient {
+func openRedis(t *testing.T, cfg config.Redis) redis.UniversalClient {
 	t.Helper()
 	rdb, err := redisconn.Open(cfg)
 	if err != nil {
@@ -191,7 +191,7 @@ type workerOptions struct {
 // would, until the test ends.
 func startWorker(t *testing.T, cfg config.Redis, api worker.API, log *slog.Logger, o workerOptions) {
 	t.Helper()
-	rdb := open(t, cfg)
+	rdb := openRedis(t, cfg)
 	lim, err := limiter.New(rdb, limiter.Config{Rate: 1000})
 	if err != nil {
 		t.Fatalf("make limiter: %v", err)

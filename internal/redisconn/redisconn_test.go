@@ -84,7 +84,8 @@ func TestOpenChoosesTheTopology(t *testing.T) {
 			t.Errorf("seed nodes %v, want %v", o.Addrs, addrs)
 		}
 		if o.Username != "vodq" || o.Password != "pw" || o.TLSConfig == nil {
-			t.Errorf("user %q password %q TLS %v, want vodq pw and TLS on", o.Username, o.Password, o.TLSConfig != nil)
+			t.Errorf("user %q password %q TLS %v, want vodq pw and TLS on",
+				o.Username, o.Password, o.TLSConfig != nil)
 		}
 	})
 }

@@ -99,7 +99,8 @@ func TestOpenRefusesAServerItDoesNotTrust(t *testing.T) {
 	rdb := mustOpen(t, config.Redis{URL: "rediss://" + tlsAddr + "/0"})
 	err = redisconn.Ping(context.Background(), rdb, 5*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
-		t.Errorf("ping a server whose certificate no trusted CA signed: error %v, want a certificate error", err)
+		t.Errorf("ping a server whose certificate no trusted CA signed: error %v, "+
+			"want a certificate error", err)
 	}
 }
 
@@ -111,7 +112,8 @@ func skipWithoutTLS(t *testing.T) {
 		t.Fatal("redis-server not found on PATH: install the Debian package redis-server")
 	}
 	// With both ports 0 a TLS build exits at once; others refuse the directive.
-	out, _ := exec.Command(bin, "--port", "0", "--tls-port", "0", "--save", "", "--appendonly", "no").CombinedOutput()
+	probe := exec.Command(bin, "--port", "0", "--tls-port", "0", "--save", "", "--appendonly", "no")
+	out, _ := probe.CombinedOutput()
 	if strings.Contains(string(out), "Bad directive") {
 		t.Skip("redis-server was built without TLS support")
 	}

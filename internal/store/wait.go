@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -23,12 +24,15 @@ func (s *Store) Wait(ctx context.Context, id string) (*tasks.Job, error) {
 
 	tick := time.NewTicker(RecheckInterval)
 	defer tick.Stop()
-	for {
+	for first := true; ; first = false {
 		rec, err := s.Get(ctx, id)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNotFound), err != nil && first:
 			return nil, err
-		}
-		if rec.State.Final() {
+		case err != nil:
+			// Ride out a Redis failover or restart: the next tick reads
+			// again, until ctx ends.
+		case rec.State.Final():
 			return rec, nil
 		}
 		select {
