@@ -84,6 +84,13 @@ func (a *attempt) run(ctx context.Context) error {
 	s := a.s
 	var prev *tasks.Failure = a.rec.Failure
 	for throttles := 0; ; {
+		// Counted before the limiter's grant, so that no Redis round trip
+		// stands between the grant and the call.
+		if a.calls > 0 {
+			if err := s.store.CountAttempt(ctx, a.id); err != nil {
+				a.log.Warn("could not count attempt", logging.KeyError, err)
+			}
+		}
 		wait, err := s.limiter.Wait(ctx)
 		s.metrics.limiterWait.Observe(wait.Seconds())
 		switch {
@@ -102,11 +109,6 @@ func (a *attempt) run(ctx context.Context) error {
 			return a.retry(a.log, f)
 		}
 
-		if a.calls > 0 {
-			if err := s.store.CountAttempt(ctx, a.id); err != nil {
-				a.log.Warn("could not count attempt", logging.KeyError, err)
-			}
-		}
 		a.calls++
 		start := time.Now()
 		out, err := s.api.ExecuteFunction(ctx, a.req)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,8 +135,17 @@ func Plan(strategies []Strategy, procs, jobs, concurrency int,
 	return runs
 }
 
-// withDefaults fills the zero fields and checks the rest.
+// Validate reports the first setting of c that Run would refuse, naming it
+// and its allowed range.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
+// withDefaults returns c with its zero fields filled, runs included, and
+// checks the rest. The caller's runs are left as they were.
 func (c Config) withDefaults() (Config, error) {
+	c.Runs = slices.Clone(c.Runs)
 	if c.Quota == 0 {
 		c.Quota = DefaultQuota
 	}

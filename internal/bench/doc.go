@@ -5,8 +5,9 @@
 // processes that share one Redis, and a producer that submits J jobs. When
 // every job has ended it stops the workers, reads the emulator's counters
 // and the job records, and returns a [Report]. Each run gets a fresh
-// emulator, fresh processes, and a queue, limiter and job IDs of its own, so
-// runs never see each other's work.
+// emulator (a given one is reset and left a quiet second first), fresh
+// processes, and a queue, limiter and job IDs of its own, so runs never see
+// each other's work.
 //
 // # Strategies
 //
@@ -37,5 +38,7 @@
 //
 // The busiest window is the emulator's highest count of calls arriving
 // within any sliding one-second window, refused ones included: what the API
-// would count against the quota.
+// would count against the quota. The same count over the times the workers
+// started their calls tells where calls bunched: in the fleet (a stalled
+// process sends its late calls together) or on the way to the API.
 package bench

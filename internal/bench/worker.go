@@ -92,7 +92,7 @@ func ParseWorkerArgs(args []string, usage io.Writer) (WorkerOptions, error) {
 	o.Strategy = st[0]
 	switch {
 	case o.Endpoint == "" || o.Queue == "":
-		return o, fmt.Errorf("-endpoint and -queue are required")
+		return o, errors.New("-endpoint and -queue are required")
 	case o.Concurrency < 1:
 		return o, fmt.Errorf("-concurrency must be at least 1, got %d", o.Concurrency)
 	}

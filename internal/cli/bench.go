@@ -35,9 +35,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		`emulator call latency: "20ms", "10ms-30ms" (uniform) or "normal:800ms:100ms"`)
 	fs.IntVar(&f.quota, "quota", bench.DefaultQuota, "API quota: calls in any 1-second window")
 	fs.Float64Var(&f.rate, "rate", e.cfg.Worker.Rate,
-		"fleet-wide limiter rate of the limiter strategy (default $VODQ_RATE)")
+		"fleet-wide rate of the limiter strategy; the default is $VODQ_RATE")
 	fs.IntVar(&f.burst, "burst", e.cfg.Worker.Burst,
-		"limiter burst of the limiter strategy (default $VODQ_BURST)")
+		"burst of the limiter strategy; the default is $VODQ_BURST")
 	fs.IntVar(&f.concurrency, "concurrency", 0,
 		"jobs per worker process at once; 0 sizes it from rate and latency (Little's law, 2x)")
 	fs.StringVar(&f.strategies, "strategy", bench.DefaultStrategies,
@@ -56,13 +56,21 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case fs.NArg() > 0:
 		return usageError{errors.New("bench takes no arguments")}
+	case f.procs < 1 || f.jobs < 1 || f.quota < 1:
+		// Zero means a default to the bench package; on the command line
+		// it is a mistake.
+		return usageError{errors.New("-p, -j and -quota must be at least 1")}
 	}
 
 	cfg, err := benchConfig(e, &f, flagsSet(fs, "latency"), flagsSet(fs, "p"))
 	if err != nil {
 		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
 	}
 	return benchReport(ctx, e, cfg, f.jsonOnly)
 }

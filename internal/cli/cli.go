@@ -165,6 +165,9 @@ func runHelp(_ context.Context, e *env, _ []string) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if strings.HasPrefix(commands[n].summary, "(internal)") {
+			continue
+		}
 		fmt.Fprintf(e.Out, "  %-9s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(e.Out, "\nsettings (environment variables):")

@@ -46,10 +46,14 @@
 // whole microseconds only widens it.
 //
 // The bound holds for the times Redis grants. The requests themselves leave
-// later, each by its own reply latency and timer delay, and a late one can
-// sit closer to the next than 1/Rate. Those delays are a small part of an
-// interval (see the tests), but when the API's own count must never see a
-// window over the quota, configure Rate a few percent below it.
+// later, each by its own reply latency and timer delay. A caller that wakes
+// more than one interval (at least 2 ms) after its slot, because its
+// process stalled, gives the slot up and reserves again rather than go out
+// bunched with the next slots' callers, so the requests that do go leave at
+// most that long after their slot: any second of sends holds at most
+// Rate+Burst. Network jitter on the way to the API remains, so when the
+// API's own count must never see a window over the quota, configure Rate a
+// few percent below it.
 //
 // A waiter whose context ends before its slot leaves the slot unused. That
 // costs the fleet one request of throughput and can never add one.

@@ -35,6 +35,13 @@ type Limiter struct {
 
 	// interval is 1/Rate, the unit of the back-off when the queue is full.
 	interval time.Duration
+	// maxLate is how long after its slot a caller may still go: one
+	// interval, and at least 2 ms so that a high rate or a slow Redis round
+	// trip does not make every caller late.
+	maxLate time.Duration
+	// afterSleep, when set by a test, runs when a caller wakes for its
+	// slot, to stand for a process stall.
+	afterSleep func()
 }
 
 // New returns a Limiter for cfg on rdb. It checks cfg and fills its zero
@@ -55,6 +62,7 @@ func New(rdb Scripter, cfg Config) (*Limiter, error) {
 		cfg:      cfg,
 		key:      keyPrefix + "{" + cfg.Name + "}",
 		interval: time.Duration(float64(time.Second) / cfg.Rate),
+		maxLate:  max(time.Duration(float64(time.Second)/cfg.Rate), 2*time.Millisecond),
 		common: []any{
 			formatFloat(cfg.Rate),
 			formatFloat(cfg.MinRate / cfg.Rate),

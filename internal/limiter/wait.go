@@ -18,6 +18,8 @@ type grant struct {
 	replied time.Time
 	// calls counts the script calls the wait made, one in steady state.
 	calls int
+	// late counts the slots given up because the caller woke too late.
+	late int
 }
 
 // Wait blocks until the caller may send one request and returns how long it
@@ -66,7 +68,22 @@ func (l *Limiter) wait(ctx context.Context) (grant, error) {
 		// from being booked at all.
 		if r.granted {
 			g.slot, g.sleep, g.replied = r.slot, r.wait, time.Now()
-			return g, sleep(ctx, r.wait)
+			if err := sleep(ctx, r.wait); err != nil {
+				return g, err
+			}
+			if l.afterSleep != nil {
+				l.afterSleep()
+			}
+			// A caller that wakes more than maxLate after its slot (its
+			// process was descheduled, or its timer starved) would go out
+			// bunched with the callers of the next slots and could push a
+			// second over the quota. It gives its slot up, costing one
+			// request of throughput, and asks again.
+			if time.Since(g.replied)-r.wait > l.maxLate {
+				g.late++
+				continue
+			}
+			return g, nil
 		}
 		if byDeadline {
 			return g, fmt.Errorf("limiter %s: first free slot is after the context deadline: %w",

@@ -27,7 +27,7 @@ func TestWaitUnderContention(t *testing.T) {
 
 			checkSchedule(t, recs, 100, tc.burst)
 			for _, r := range recs {
-				if r.calls != 1 {
+				if r.calls-r.late != 1 {
 					t.Fatalf("a wait made %d Redis calls, want 1 while the queue is under MaxWait",
 						r.calls)
 				}
@@ -137,4 +137,31 @@ func TestWaitContext(t *testing.T) {
 				t.Errorf("next Wait waited %s, want at most the 500ms interval", waited)
 			}
 		})
+}
+
+func TestLateWakerGivesItsSlotUp(t *testing.T) {
+	t.Parallel()
+	l, _ := setup(t, Config{Rate: 100})
+	stalls := 1
+	l.afterSleep = func() {
+		// The first wake-up stands for a process stalled past its slot.
+		if stalls > 0 {
+			stalls--
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	g, err := l.wait(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.late != 1 || g.calls != 2 {
+		t.Errorf("wait gave up %d slots in %d calls; want the stalled slot given up and one more call",
+			g.late, g.calls)
+	}
+
+	// A caller that wakes on time goes at once.
+	g, err = l.wait(context.Background())
+	if err != nil || g.late != 0 || g.calls != 1 {
+		t.Errorf("on-time wait: late %d, calls %d, err %v; want 0, 1, nil", g.late, g.calls, err)
+	}
 }
