@@ -25,7 +25,8 @@ const (
 	// StateFailed: the API refused the call for good, or retries ran out.
 	// Failure holds the reason. Final.
 	StateFailed State = "failed"
-	// StateCanceled: canceled before it ran. Final.
+	// StateCanceled: canceled before it ran, or by an operator while it
+	// ran. Final.
 	StateCanceled State = "canceled"
 )
 
@@ -106,7 +107,7 @@ const (
 	// CodeBadPayload: the queued task's payload was not a valid request
 	// (a foreign producer wrote it). Never retried.
 	CodeBadPayload = "Vodq.BadPayload"
-	// CodeCanceled: the job was canceled before it ran.
+	// CodeCanceled: the job was canceled, before it ran or while it ran.
 	CodeCanceled = "Vodq.Canceled"
 	// CodeTimeout: the attempt ran past its timeout.
 	CodeTimeout = "Vodq.Timeout"

@@ -49,8 +49,8 @@ type Request struct {
 // naming the first field that breaks a rule.
 func (r *Request) Validate() error {
 	switch {
-	case r.FunctionName == "":
-		return &FieldError{Field: "FunctionName", Reason: "is required and must not be empty"}
+	case strings.TrimSpace(r.FunctionName) == "":
+		return &FieldError{Field: "FunctionName", Reason: "is required and must not be empty or blank"}
 	case r.FunctionArg == "":
 		return &FieldError{Field: "FunctionArg", Reason: "is required and must not be empty"}
 	case r.SubAppId != nil && *r.SubAppId == 0:
@@ -123,12 +123,22 @@ func decodeStrict(data []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return &FieldError{Reason: "must hold exactly one JSON object (found data after it)"}
 	}
-	// encoding/json matches keys without regard to case; the API does not.
+	// encoding/json matches keys without regard to case, keeps the last of
+	// repeated keys and replaces invalid UTF-8; the API does none of that,
+	// and a gateway that checked the first of two keys would let another
+	// value through.
 	known := jsonNames(reflect.TypeOf(v).Elem(), map[string]bool{})
+	seen := map[string]bool{}
 	for _, m := range members(data) {
-		if !known[m.key] {
+		switch {
+		case !known[m.key]:
 			return &FieldError{Field: m.key, Reason: "is not a known field"}
+		case seen[m.key]:
+			return &FieldError{Field: m.key, Reason: "is given more than once"}
+		case !utf8.Valid(m.raw):
+			return &FieldError{Field: m.key, Reason: "is not valid UTF-8"}
 		}
+		seen[m.key] = true
 	}
 	return nil
 }

@@ -57,14 +57,15 @@ func (s *Server) checkCapacity(latency time.Duration) {
 	}
 	need := s.cfg.Rate * latency.Seconds()
 	reach := float64(fleet) / latency.Seconds()
-	attrs := []any{"rate", s.cfg.Rate, "mean_latency", latency.Round(time.Millisecond),
+	attrs := []any{"rate", s.cfg.Rate, "mean_latency", latency.Round(time.Millisecond).String(),
 		"workers", workers, "fleet_concurrency", fleet, "needed_in_flight", math.Ceil(need)}
 	switch {
 	case reach < s.cfg.Rate:
 		s.log.Warn("concurrency too low to reach the rate at this latency: raise VODQ_CONCURRENCY "+
 			"or add workers", append(attrs, "reachable_rate", math.Round(reach))...)
 	case float64(fleet) > 20*need && fleet > 20:
-		s.log.Warn("concurrency far beyond what the rate needs at this latency; most jobs will "+
+		// Harmless but wasteful, so not a warning.
+		s.log.Info("concurrency far beyond what the rate needs at this latency; most jobs will "+
 			"wait at the limiter and hold their task's timeout", attrs...)
 	default:
 		s.log.Info("concurrency fits the rate", attrs...)

@@ -21,5 +21,10 @@
 // On shutdown the server stops taking tasks and lets running calls finish
 // for ShutdownTimeout; a call still running then is interrupted, its job
 // put back to retrying, and its task handed back to the queue without
-// spending a retry.
+// spending a retry. A running task canceled in the web UI ends its job as
+// canceled.
+//
+// A janitor, run by one worker of the fleet at a time, ends jobs whose task
+// left Asynq without an outcome: archived after its worker died with no
+// retry left (Vodq.WorkerLost), or deleted outside vodq (Vodq.Lost).
 package worker

@@ -93,5 +93,5 @@ func (s *Server) check(ctx context.Context, insp *asynq.Inspector, id string) {
 		return
 	}
 	log := s.log.With(logging.KeyJobID, id, logging.KeyQueue, rec.Queue)
-	s.fail(log, id, rec.Queue, f)
+	s.fail(log, id, rec.Queue, f, "its task left the queue")
 }

@@ -24,6 +24,8 @@ const (
 	DefaultRetryBase       = time.Second
 	DefaultRetryMax        = 5 * time.Minute
 	DefaultShutdownTimeout = 30 * time.Second
+	// DefaultMaxThrottled throttled calls take about a minute of waiting.
+	DefaultMaxThrottled = 20
 )
 
 // API is the one API call a worker makes. *vodclient.Client implements it.
@@ -75,6 +77,11 @@ type Config struct {
 	// Registerer receives the worker's Prometheus metrics; nil registers
 	// none.
 	Registerer prometheus.Registerer
+	// MaxThrottled is how many RequestLimitExceeded answers in a row one
+	// attempt waits out without spending a retry (DefaultMaxThrottled);
+	// past it the attempt counts as a transient failure, so a job the API
+	// never stops throttling ends after its retries.
+	MaxThrottled int
 	// JanitorInterval is how often the fleet looks for jobs whose task left
 	// Asynq without an outcome (DefaultJanitorInterval).
 	JanitorInterval time.Duration
@@ -116,6 +123,9 @@ func New(rdb redis.UniversalClient, api API, lim Limiter, cfg Config) (*Server, 
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if cfg.MaxThrottled <= 0 {
+		cfg.MaxThrottled = DefaultMaxThrottled
 	}
 	if cfg.JanitorInterval <= 0 {
 		cfg.JanitorInterval = DefaultJanitorInterval
@@ -160,14 +170,15 @@ func (s *Server) Run(ctx context.Context) error {
 	defer cancelBase()
 
 	srv := asynq.NewServerFromRedisClient(s.rdb, asynq.Config{
-		Concurrency:              s.cfg.Concurrency,
-		Queues:                   s.cfg.Queues,
-		BaseContext:              func() context.Context { return base },
-		RetryDelayFunc:           s.retryDelay,
-		IsFailure:                isFailure,
-		ShutdownTimeout:          s.cfg.ShutdownTimeout,
-		Logger:                   logging.Asynq{L: s.log},
-		LogLevel:                 asynq.WarnLevel,
+		Concurrency:     s.cfg.Concurrency,
+		Queues:          s.cfg.Queues,
+		BaseContext:     func() context.Context { return base },
+		RetryDelayFunc:  s.retryDelay,
+		IsFailure:       isFailure,
+		ShutdownTimeout: s.cfg.ShutdownTimeout,
+		Logger:          logging.Asynq{L: s.log},
+		// Asynq's own warnings repeat what vodq logs with more context.
+		LogLevel:                 asynq.ErrorLevel,
 		TaskCheckInterval:        s.cfg.PollInterval,
 		DelayedTaskCheckInterval: s.cfg.PollInterval,
 	})
@@ -178,7 +189,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go s.runJanitor(ctx)
 
 	<-ctx.Done()
-	s.log.Info("worker stopping", "shutdown_timeout", s.cfg.ShutdownTimeout)
+	s.log.Info("worker stopping", "shutdown_timeout", s.cfg.ShutdownTimeout.String())
 	s.shuttingDown.Store(true)
 	srv.Shutdown()
 

@@ -533,3 +533,51 @@ func TestLimiterFailureIsRetriedThenFails(t *testing.T) {
 		t.Errorf("the API was called %d times without a limiter grant", s.Requests)
 	}
 }
+
+func TestEndlessThrottlingEndsAfterTheRetries(t *testing.T) {
+	t.Parallel()
+	f := setup(t, options{cfg: worker.Config{MaxThrottled: 3}})
+	job := f.run(t, tasks.Request{FunctionName: "fail:RequestLimitExceeded", FunctionArg: "a"},
+		enqueue.MaxRetries(1))
+	// Two attempts of three throttled calls each: the throttle budget of an
+	// attempt spent, the attempt counts as failed.
+	wantFailure(t, job, "RequestLimitExceeded", 6)
+	if !strings.Contains(job.Failure.Message, "throttled 3 times in a row") {
+		t.Errorf("message %q does not say why it gave up", job.Failure.Message)
+	}
+}
+
+func TestCancelOfARunningTaskInTheUIEndsTheJob(t *testing.T) {
+	t.Parallel()
+	f := setup(t, options{})
+	ctx := context.Background()
+	job, err := f.producer.Submit(ctx, tasks.Request{FunctionName: "sleep:5s", FunctionArg: "a"},
+		enqueue.MaxRetries(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); ; {
+		rec, _ := f.producer.Get(ctx, job.ID)
+		if rec != nil && rec.State == tasks.StateRunning {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("job never started: %+v", rec)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// What the web UI's Cancel button does.
+	if err := asynq.NewInspectorFromRedisClient(f.rdb).CancelProcessing(job.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := f.wait(t, job.ID)
+	if got.State != tasks.StateCanceled || got.Failure.Code != tasks.CodeCanceled {
+		t.Fatalf("job = %s %+v, want canceled", got.State, got.Failure)
+	}
+	// Asynq retries the task; the worker finds the job ended and does not
+	// call again.
+	time.Sleep(2 * time.Second)
+	if s := f.emu.Emulator.Stats(); s.Accepted != 1 {
+		t.Errorf("the API was called %d times, want 1", s.Accepted)
+	}
+}

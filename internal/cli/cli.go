@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/vodq/vodq/internal/config"
 	"github.com/vodq/vodq/internal/logging"
 )
@@ -29,10 +31,14 @@ type IO struct {
 // Exit codes.
 const (
 	ExitOK = 0
-	// ExitFailure: the command failed, or (wait, dev) a job failed.
+	// ExitFailure: a job did not succeed (it failed, was canceled or is
+	// unknown), or a submitted line was refused.
 	ExitFailure = 1
 	// ExitUsage: bad flags, arguments or settings.
 	ExitUsage = 2
+	// ExitError: the command could not do its work (Redis unreachable, a
+	// wait timed out, a server failed).
+	ExitError = 3
 )
 
 // env is what every command gets.
@@ -105,6 +111,9 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 		}
 		e.cfg = cfg
 		e.log = logging.New(stdio.Err, cfg.LogLevel, cfg.LogFormat)
+		// go-redis prints its own retries in plain text; keep them in the
+		// structured log, at debug: the errors reach vodq's callers anyway.
+		redis.SetLogger(logging.Redis{L: e.log})
 	}
 
 	err := cmd.run(ctx, e, rest)
@@ -121,7 +130,7 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 		return ExitFailure
 	}
 	fmt.Fprintf(stdio.Err, "vodq %s: %v\n", name, err)
-	return ExitFailure
+	return ExitError
 }
 
 // newFlags returns a FlagSet for a subcommand that writes its usage to e.Err.

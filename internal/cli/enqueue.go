@@ -41,7 +41,7 @@ func runEnqueue(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&spec.ExtInfo, "ext-info", "", "ExtInfo")
 	fs.StringVar(&spec.JobID, "id", "", "job ID (default: a new UUIDv7)")
 	fs.StringVar(&spec.Queue, "queue", "", "queue (default $VODQ_QUEUE)")
-	fs.IntVar(&retries, "max-retries", -1, "retries after transient errors (default $VODQ_MAX_RETRIES)")
+	fs.IntVar(&retries, "max-retries", -1, "retries after transient errors, 0-100 (-1: $VODQ_MAX_RETRIES)")
 	fs.DurationVar(&timeout, "timeout", 0, "timeout of one attempt (default $VODQ_TASK_TIMEOUT)")
 	fs.DurationVar(&in, "in", 0, "run the job after this delay")
 	fs.StringVar(&at, "at", "", "run the job at this RFC 3339 time")
@@ -67,7 +67,7 @@ func runEnqueue(ctx context.Context, e *env, args []string) error {
 		if subApp != 0 {
 			spec.SubAppId = &subApp
 		}
-		if retries >= 0 {
+		if retries != -1 {
 			spec.MaxRetries = &retries
 		}
 		spec.Timeout, spec.ProcessIn = tasks.Duration(timeout), tasks.Duration(in)
@@ -278,6 +278,11 @@ func submitFile(ctx context.Context, e *env, c *enqueue.Client, r io.Reader, wai
 // returns false to stop.
 func readLines(r io.Reader, fn func(n int, line []byte, tooLong bool) bool) error {
 	br := bufio.NewReaderSize(r, 64<<10)
+	// A byte order mark at the start of a file (editors on Windows write
+	// one) is not part of the first line.
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		_, _ = br.Discard(3)
+	}
 	for n := 1; ; n++ {
 		var line []byte
 		tooLong := false

@@ -55,8 +55,20 @@ func withProducer(ctx context.Context, e *env, fn func(c *enqueue.Client) error)
 func forEachID(e *env, ids []string, op func(id string) (*tasks.Job, error)) error {
 	bad := false
 	for _, id := range ids {
+		if err := tasks.ValidateJobID(id); err != nil {
+			bad = true
+			if err := writeJSON(e.Out, idError{ID: id, Error: err.Error()}); err != nil {
+				return err
+			}
+			continue
+		}
 		job, err := op(id)
+		var se *enqueue.StateError
 		switch {
+		case errors.As(err, &se) && se.Job.State == tasks.StateCanceled:
+			// Canceling a canceled job is done, not refused: scripts that
+			// cancel again must not fail.
+			err = writeJSON(e.Out, se.Job)
 		case errors.Is(err, enqueue.ErrNotFound):
 			bad = true
 			err = writeJSON(e.Out, idError{ID: id, Error: "not found"})
@@ -80,9 +92,12 @@ func forEachID(e *env, ids []string, op func(id string) (*tasks.Job, error)) err
 
 func runWait(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "wait", "[-timeout D] ID...")
-	timeout := fs.Duration("timeout", 0, "give up after this long (exit 1); 0 waits for ever")
+	timeout := fs.Duration("timeout", 0, "give up after this long (exit 3); 0 waits for ever")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *timeout < 0 {
+		return usageError{errors.New("-timeout must not be negative")}
 	}
 	if fs.NArg() == 0 {
 		return usageError{errors.New("give at least one job ID")}

@@ -60,7 +60,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen on %s_HTTP_ADDR %s: %w", config.Prefix, cfg.Addr, err)
 	}
 	if len(tokens) == 0 {
-		e.log.Warn("no API token is set: serving without authentication, on loopback only",
+		// Requests must then name a loopback Host too; saying so here
+		// saves a user behind a proxy from guessing at the 403s.
+		e.log.Warn("no API token is set: serving without authentication, on loopback only, "+
+			"to requests addressed to localhost, 127.0.0.1 or [::1]",
 			"addr", ln.Addr().String())
 	} else {
 		e.log.Info("API tokens loaded", "tokens", len(tokens))

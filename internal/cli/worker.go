@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -24,7 +27,26 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	rdb, err := openRedis(ctx, e.cfg)
+	if fs.NArg() > 0 {
+		return usageError{errors.New("worker takes no arguments; settings are VODQ_* variables")}
+	}
+	// Bind the health port first: a second worker on a host with the same
+	// port must say so, not run on without probes.
+	var ln net.Listener
+	if addr := e.cfg.Worker.Addr; addr != "" {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return usageError{fmt.Errorf("%s_WORKER_ADDR %s: %w (give each worker on a host its own "+
+				"port, or set it empty to serve no health and metrics endpoints)", config.Prefix, addr, err)}
+		}
+		ln = l
+		defer ln.Close()
+	}
+	if r := e.cfg.Worker.Rate; r > 100 {
+		e.log.Warn("VODQ_RATE is above the ExecuteFunction quota of 100 requests/s per account; "+
+			"the API will throttle the fleet", "rate", r)
+	}
+	rdb, err := waitRedis(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -37,12 +59,12 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	}
 	defer w.Close()
 
-	if addr := e.cfg.Worker.Addr; addr != "" {
+	if ln != nil {
 		mux := http.NewServeMux()
 		ops.Register(mux, rdb, reg)
 		go func() {
-			if err := ops.Serve(ctx, addr, mux, e.log.With("component", "worker_http")); err != nil {
-				e.log.Error("worker HTTP endpoint failed", "addr", addr, "error", err)
+			if err := ops.ServeListener(ctx, ln, mux, e.log.With("component", "worker_http")); err != nil {
+				e.log.Error("worker HTTP endpoint failed", "addr", ln.Addr().String(), "error", err)
 			}
 		}()
 	}
@@ -60,6 +82,31 @@ func openRedis(ctx context.Context, cfg *config.Config) (redis.UniversalClient, 
 		return nil, err
 	}
 	return rdb, nil
+}
+
+// waitRedis opens Redis for a long-running server, waiting for it to answer
+// (with a log line every few tries) until ctx ends, so that a worker or
+// server started before Redis comes up by itself.
+func waitRedis(ctx context.Context, e *env) (redis.UniversalClient, error) {
+	rdb, err := redisconn.Open(e.cfg.Redis)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	for try := 0; ; try++ {
+		err := redisconn.Ping(ctx, rdb, redisTimeout)
+		if err == nil {
+			return rdb, nil
+		}
+		if try%5 == 0 {
+			e.log.Warn("waiting for Redis", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			rdb.Close()
+			return nil, err
+		case <-time.After(min(time.Second<<min(try, 3), 5*time.Second)):
+		}
+	}
 }
 
 // newWorker builds a worker from the configuration. A nil cred means the
@@ -103,6 +150,7 @@ func newWorker(cfg *config.Config, rdb redis.UniversalClient, cred common.Creden
 		ShutdownTimeout:  cfg.Worker.ShutdownTimeout,
 		SessionIDFromJob: cfg.Worker.SessionIDFromJob,
 		Retention:        cfg.Retention,
+		MaxThrottled:     cfg.Worker.MaxThrottled,
 		Logger:           log,
 		Registerer:       reg,
 		JanitorInterval:  cfg.Worker.JanitorInterval,

@@ -8,8 +8,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -89,6 +91,9 @@ type Worker struct {
 	SessionIDFromJob bool `envconfig:"SESSION_ID_FROM_JOB" default:"false" desc:"send the job ID as SessionId when a request has none (Tencent then refuses a second call for 7 days)"`
 	// PollInterval is how often an idle worker looks for tasks.
 	PollInterval time.Duration `envconfig:"POLL_INTERVAL" default:"1s" desc:"how often an idle worker looks for new tasks and moves due retries to their queues"`
+	// MaxThrottled is how many throttled answers in a row one attempt
+	// waits out without spending a retry.
+	MaxThrottled int `envconfig:"MAX_THROTTLED" default:"20" desc:"RequestLimitExceeded answers in a row one attempt waits out without spending a retry (about a minute); then the attempt counts as failed (1-1000)"`
 	// JanitorInterval is how often the fleet looks for jobs whose task left
 	// Asynq without an outcome.
 	JanitorInterval time.Duration `envconfig:"JANITOR_INTERVAL" default:"30s" desc:"how often the fleet ends jobs whose task left the queue without an outcome (worker died with no retry left, task deleted in the UI)"`
@@ -122,10 +127,17 @@ type Server struct {
 	MaxBody int64 `envconfig:"MAX_BODY" default:"1048576" desc:"largest HTTP request body, in bytes"`
 }
 
+// queueName matches the queue names producers may use (tasks.ValidateQueue).
+var queueName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
 // Load reads the configuration from the environment and validates it.
 func Load() (*Config, error) {
 	var c Config
 	if err := envconfig.Process(Prefix, &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s is %q; it must be %s", pe.KeyName, pe.Value, kind(pe.TypeName))
+		}
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
 	if err := c.Validate(); err != nil {
@@ -155,6 +167,8 @@ func (c *Config) Validate() error {
 		{c.Worker.ShutdownTimeout <= 0, "SHUTDOWN_TIMEOUT", "must be above 0"},
 		{c.Worker.PollInterval < 10*time.Millisecond || c.Worker.PollInterval > time.Minute, "POLL_INTERVAL", "must be 10ms to 1m"},
 		{c.Worker.JanitorInterval < 100*time.Millisecond, "JANITOR_INTERVAL", "must be at least 100ms"},
+		{c.Worker.MaxThrottled < 1 || c.Worker.MaxThrottled > 1000, "MAX_THROTTLED", "must be 1 to 1000"},
+		{strings.Contains(c.Tencent.Endpoint, "://") || strings.Contains(c.Tencent.Endpoint, "/"), "ENDPOINT", "must be host[:port] without a scheme or path (the scheme is VODQ_SCHEME)"},
 		{c.Tencent.Scheme != "https" && c.Tencent.Scheme != "http", "SCHEME", "must be https or http"},
 		{c.Server.MaxBody < 1024, "MAX_BODY", "must be at least 1024"},
 		{!oneOf(c.LogLevel, "debug", "info", "warn", "error"), "LOG_LEVEL", "must be debug, info, warn or error"},
@@ -166,8 +180,17 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s_%s %s", Prefix, ch.name, ch.msg)
 		}
 	}
-	if _, err := ParseQueues(c.Worker.Queues); err != nil {
+	queues, err := ParseQueues(c.Worker.Queues)
+	if err != nil {
 		return fmt.Errorf("%s_QUEUES %w", Prefix, err)
+	}
+	for name := range queues {
+		if !queueName.MatchString(name) {
+			return fmt.Errorf("%s_QUEUES has %q; a queue name is 1 to 64 letters, digits, _ or -", Prefix, name)
+		}
+	}
+	if !queueName.MatchString(c.Queue) {
+		return fmt.Errorf("%s_QUEUE is %q; a queue name is 1 to 64 letters, digits, _ or -", Prefix, c.Queue)
 	}
 	return nil
 }
@@ -230,4 +253,19 @@ func Usage(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t\t%s\n", v[0], v[1])
 	}
 	return tw.Flush()
+}
+
+// kind names what a setting of Go type name must look like.
+func kind(name string) string {
+	switch name {
+	case "int", "int64", "int32":
+		return "a whole number"
+	case "float64", "float32":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "Duration", "time.Duration":
+		return "a duration such as 30s or 5m"
+	}
+	return "a valid " + name
 }

@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vodq/vodq/internal/redistest"
 	"github.com/vodq/vodq/tasks"
 )
 
@@ -193,5 +195,47 @@ not json
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %s:\n%s", want, out)
 		}
+	}
+}
+
+func TestCLIFileWithAByteOrderMark(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	input := "\xef\xbb\xbf" + `{"FunctionName":"echo","FunctionArg":"a","job_id":"bom-1"}` + "\r\n"
+	code, out, errOut := run(t, s.env(), input, "enqueue", "-f", "-")
+	if code != 0 || !strings.Contains(out, `"id":"bom-1"`) {
+		t.Errorf("enqueue of a file with a BOM: exit %d, %s %s", code, out, errOut)
+	}
+}
+
+func TestCLIExitCodes(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	// Nothing listens on this Redis port.
+	env := append(s.env(), "VODQ_REDIS_URL=redis://127.0.0.1:1/0")
+	if code, _, errOut := run(t, env, "", "get", "x"); code != 3 {
+		t.Errorf("get with Redis down: exit %d (%s), want 3", code, errOut)
+	}
+	if code, _, _ := run(t, s.env(), "", "get", "../x"); code != 1 {
+		t.Errorf("get of an impossible ID: exit %d, want 1", code)
+	}
+	if code, _, _ := run(t, s.env(), "", "wait", "-timeout", "-1s", "x"); code != 2 {
+		t.Errorf("wait -timeout -1s: exit %d, want 2", code)
+	}
+	if code, _, _ := run(t, s.env(), "", "worker", "extra"); code != 2 {
+		t.Errorf("worker with an argument: exit %d, want 2", code)
+	}
+
+	// Two workers on one host with the same health port: the second says so.
+	port, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "VODQ_WORKER_ADDR=127.0.0.1:" + strconv.Itoa(port)
+	s.start(t, s.env(addr), "worker")
+	time.Sleep(500 * time.Millisecond)
+	code, _, errOut := run(t, s.env(addr), "", "worker")
+	if code != 2 || !strings.Contains(errOut, "VODQ_WORKER_ADDR") {
+		t.Errorf("second worker on the same port: exit %d, %q", code, errOut)
 	}
 }

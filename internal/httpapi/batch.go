@@ -29,8 +29,9 @@ type batchResult struct {
 
 // submitBatch handles POST /v1/jobs:batch. Each job is checked and
 // submitted on its own; the answer is 200 with one result per job, in
-// input order, unless the batch as a whole is malformed (400), too big
-// (413), or Redis is down for every job that was valid (503).
+// input order, unless the batch as a whole is malformed or holds more than
+// MaxBatch jobs (400), its body is over the size limit (413), or Redis is
+// down for every job that was valid (503).
 func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) {
 	body, err := s.readBody(w, r)
 	if err != nil {
@@ -86,21 +87,22 @@ func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"results": results})
 }
 
-// decodeBatch reads {"jobs":[…]} strictly, leaving each job undecoded.
+// batchShape says what the body of a batch must be; messages about the body
+// as a whole end with it.
+const batchShape = `the body must be a JSON object {"jobs":[…]}`
+
+// decodeBatch reads {"jobs":[…]} strictly, leaving each job undecoded. Its
+// messages speak of the JSON the caller sent, never of Go types.
 func decodeBatch(body []byte) ([]json.RawMessage, *apiError) {
+	// Decoding null into a struct is no error, but it is not an object.
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+		return nil, invalid("", batchShape+", not null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var req batchRequest
 	if err := dec.Decode(&req); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field == "jobs" {
-			return nil, invalid("jobs", "jobs must be an array of job objects, not "+typeErr.Value)
-		}
-		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			name = strings.Trim(name, `"`)
-			return nil, invalid(name, name+` is not a known field; the body is {"jobs":[…]}`)
-		}
-		return nil, invalid("", `the body must be one JSON object {"jobs":[…]}: `+err.Error())
+		return nil, batchDecodeError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalid("", "the body must hold one JSON object and nothing after it")
@@ -109,9 +111,34 @@ func decodeBatch(body []byte) ([]json.RawMessage, *apiError) {
 	case n == 0:
 		return nil, invalid("jobs", "jobs must hold at least one job")
 	case n > MaxBatch:
-		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge,
-			Field:   "jobs",
-			Message: fmt.Sprintf("jobs holds %d jobs; the limit is %d", n, MaxBatch)}
+		// A count, not a size: the body fits (the size limit is checked
+		// first), so 413 would send the caller after VODQ_MAX_BODY.
+		return nil, invalid("jobs", fmt.Sprintf(
+			"jobs holds %d jobs; the limit is %d: split the batch", n, MaxBatch))
 	}
 	return req.Jobs, nil
+}
+
+// batchDecodeError turns an error of encoding/json into the answer for the
+// caller.
+func batchDecodeError(err error) *apiError {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field == "jobs":
+		return invalid("jobs", "jobs must be an array of job objects, not "+typeErr.Value)
+	case errors.As(err, &typeErr):
+		// The body as a whole is of another JSON type: [], "x", 1.
+		return invalid("", batchShape+", not "+typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return invalid("", fmt.Sprintf("%s; it is not valid JSON at byte %d: %v",
+			batchShape, syntaxErr.Offset, syntaxErr))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("", batchShape+"; it is empty or cut short")
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return invalid(name, name+` is not a known field; `+batchShape)
+	}
+	return invalid("", batchShape)
 }

@@ -61,23 +61,49 @@ func TestBatchRefusesAMalformedOrOversizedBatch(t *testing.T) {
 	t.Parallel()
 	f := setup(t, func(c *Config) { c.MaxBody = 64 << 10 })
 	tooMany := `{"jobs":[` + strings.Repeat(`{},`, MaxBatch) + `{}]}`
+	tooBig := `{"jobs":[{"FunctionName":"f","FunctionArg":"` + strings.Repeat("x", 64<<10) + `"}]}`
+	shape := `the body must be a JSON object {"jobs":[…]}`
 	tests := []struct {
 		name, body string
 		status     int
 		field      string
+		message    string // a part of the message, when it matters
 	}{
-		{"no jobs", `{"jobs":[]}`, 400, "jobs"},
-		{"jobs missing", `{}`, 400, "jobs"},
-		{"jobs not an array", `{"jobs":{}}`, 400, "jobs"},
-		{"an unknown key", `{"jobs":[],"dryRun":true}`, 400, "dryRun"},
-		{"a body that is not JSON", `jobs`, 400, ""},
-		{"more jobs than MaxBatch", tooMany, 413, "jobs"},
+		{"no jobs", `{"jobs":[]}`, 400, "jobs", ""},
+		{"jobs missing", `{}`, 400, "jobs", ""},
+		{"jobs not an array", `{"jobs":{}}`, 400, "jobs", ""},
+		{"an unknown key", `{"jobs":[],"dryRun":true}`, 400, "dryRun", ""},
+		{"a body that is not JSON", `jobs`, 400, "", shape},
+		{"an empty body", ``, 400, "", shape},
+		{"an array", `[]`, 400, "", shape + ", not array"},
+		{"an array of jobs", `[{"FunctionName":"f","FunctionArg":"a"}]`, 400, "", shape},
+		{"a string", `"jobs"`, 400, "", shape + ", not string"},
+		{"null", `null`, 400, "", shape + ", not null"},
+		{"more jobs than MaxBatch", tooMany, 400, "jobs",
+			"jobs holds 1001 jobs; the limit is 1000"},
+		{"a body over the size limit", tooBig, 413, "", "65536 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := f.call(t, "POST", "/v1/jobs:batch", tt.body).apiErr(t, tt.status)
 			if e.Error.Field != tt.field {
 				t.Errorf("field = %q, want %q (%s)", e.Error.Field, tt.field, e.Error.Message)
+			}
+			want := CodeInvalidRequest
+			if tt.status == 413 {
+				want = CodeBodyTooLarge
+			}
+			if e.Error.Code != want {
+				t.Errorf("code = %s, want %s", e.Error.Code, want)
+			}
+			if !strings.Contains(e.Error.Message, tt.message) {
+				t.Errorf("message = %q, want it to hold %q", e.Error.Message, tt.message)
+			}
+			// The caller wrote JSON; the names of Go types mean nothing to it.
+			for _, goName := range []string{"httpapi", "batchRequest", "Go value", "json:"} {
+				if strings.Contains(e.Error.Message, goName) {
+					t.Errorf("message = %q, which shows %q", e.Error.Message, goName)
+				}
 			}
 		})
 	}

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +41,55 @@ func TestABrowserFindsASubmittedJobInTheUI(t *testing.T) {
 	waitForText(t, b, id, job.Outcome.RequestId)
 	for _, p := range saveScreenshot(t, "ui-task.png", checkPNG(t, b.screenshot())) {
 		t.Logf("screenshot of the task: %s", p)
+	}
+}
+
+// attackPage is a page of another origin that, as it loads, sends a
+// no-CORS fetch that would submit a job, then posts a form that would pause
+// the queue. %[1]s is the vodq server's URL.
+const attackPage = `<!doctype html><title>another site</title>
+<form id="pause" method="POST" enctype="text/plain"
+	action="%[1]s/ui/api/queues/default:pause"><input type="hidden" name="a" value="b"></form>
+<script>
+fetch("%[1]s/v1/jobs", {method: "POST", mode: "no-cors",
+	body: '{"FunctionName":"echo","FunctionArg":"csrf","job_id":"csrf-1"}'})
+	.finally(() => document.getElementById("pause").submit());
+</script>`
+
+func TestAPageOfAnotherOriginCannotChangeWhatTheUICan(t *testing.T) {
+	t.Parallel()
+	b := startBrowser(t)
+	f := setup(t, noTokens)
+	f.call(t, "POST", "/v1/jobs", `{"FunctionName":"f","FunctionArg":"a","process_in":"1h"}`).
+		expect(t, http.StatusCreated)
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, attackPage, f.url)
+	}))
+	t.Cleanup(evil.Close)
+
+	// The form's answer replaces the page once the fetch has had its own;
+	// a 204 would leave the page as it is.
+	b.open(evil.URL)
+	waitForText(t, b, CodeForbidden)
+	fams := scrape(t, f)
+	if n, _ := value(fams["vodq_http_requests_total"],
+		map[string]string{"route": "POST /v1/jobs", "status": "403"}); n != 1 {
+		t.Errorf("%v submissions refused with 403, want the page's 1", n)
+	}
+	f.call(t, "GET", "/v1/jobs/csrf-1", "").apiErr(t, http.StatusNotFound)
+	if paused(t, f, "default") {
+		t.Fatal("the page of another origin paused the queue")
+	}
+
+	// The UI's own requests are same-origin: the one its pause button
+	// sends goes through.
+	b.open(f.url + "/ui/")
+	var status int
+	b.eval(`return fetch("/ui/api/queues/default:pause", {method: "POST"}).`+
+		`then(r => r.status)`, &status)
+	if p := paused(t, f, "default"); status != http.StatusNoContent || !p {
+		t.Errorf("the UI's pause answered %d, paused %v; want 204 and paused", status, p)
 	}
 }
 

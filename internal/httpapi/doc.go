@@ -13,6 +13,8 @@
 // Every answer is JSON. An error is {"error":{"code","message","field"}}
 // with one of the Code* values; field names the request field at fault.
 // The OpenAPI document, embedded from openapi.json, is the contract.
+// A POST body must come with "Content-Type: application/json" (a charset
+// parameter is fine); any other type, or none, is refused with 415.
 //
 // # Tokens
 //
@@ -27,4 +29,16 @@
 //
 // Without any token the server must listen on a loopback address only;
 // CheckAddr enforces that before the listener opens.
+//
+// # Browsers
+//
+// A web page in a browser can send requests to a server it cannot read.
+// So, with or without tokens, a POST, PUT, PATCH or DELETE that a browser
+// marks as coming from another origin (by Sec-Fetch-Site, or by an Origin
+// other than the server's own scheme, host and port) is refused with 403.
+// The web UI's own requests are same-origin and pass; so do clients that
+// are not browsers, which send neither header. Without tokens, a request
+// addressed to a Host other than localhost, 127.0.0.0/8 or [::1] is
+// refused with 403 too, so that a page cannot reach the server through a
+// name of its own that it has made resolve to 127.0.0.1 (DNS rebinding).
 package httpapi

@@ -21,18 +21,25 @@ import (
 // the message beside them is for people.
 const (
 	// CodeInvalidRequest (400): the body, a parameter or a field breaks a
-	// rule; field names it.
+	// rule, or a batch holds more than MaxBatch jobs; field names it.
 	CodeInvalidRequest = "invalid_request"
 	// CodeUnauthorized (401): the bearer token is missing or wrong.
 	CodeUnauthorized = "unauthorized"
+	// CodeForbidden (403): the request may come from a hostile web page: a
+	// state-changing request from another origin, or, on a server without
+	// tokens, one addressed to a Host that is not a loopback name.
+	CodeForbidden = "forbidden"
 	// CodeNotFound (404): no such job, or no such path.
 	CodeNotFound = "not_found"
 	// CodeConflict (409): the job's state forbids the operation; the
 	// answer holds the job's record.
 	CodeConflict = "conflict"
-	// CodeBodyTooLarge (413): the body is over the size limit, or a batch
-	// holds more than MaxBatch jobs.
+	// CodeBodyTooLarge (413): the body is over the size limit
+	// (Config.MaxBody).
 	CodeBodyTooLarge = "body_too_large"
+	// CodeUnsupportedMediaType (415): a body sent without the header
+	// Content-Type: application/json; field is "Content-Type".
+	CodeUnsupportedMediaType = "unsupported_media_type"
 	// CodeMethodNotAllowed (405): the path exists, the method does not.
 	CodeMethodNotAllowed = "method_not_allowed"
 	// CodeUnavailable (503): Redis cannot be reached; try again later.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -15,11 +16,12 @@ func FuzzDecodeBatch(f *testing.F) {
 		switch {
 		case e == nil && (len(jobs) == 0 || len(jobs) > MaxBatch):
 			t.Fatalf("accepted %d jobs", len(jobs))
-		case e != nil && e.Status != http.StatusBadRequest &&
-			e.Status != http.StatusRequestEntityTooLarge:
+		case e != nil && e.Status != http.StatusBadRequest:
 			t.Fatalf("status %d", e.Status)
 		case e != nil && (e.Code == "" || e.Message == ""):
 			t.Fatalf("an error without code or message: %+v", e)
+		case e != nil && strings.Contains(e.Message, "httpapi."):
+			t.Fatalf("the message shows a Go type: %s", e.Message)
 		}
 	})
 }

@@ -88,14 +88,19 @@ type answer struct {
 	body   []byte
 }
 
-// call sends a request with the fixture's token.
+// call sends a request with the fixture's token and, as every client of
+// the API must, the JSON content type.
 func (f *fixture) call(t *testing.T, method, path, body string) answer {
 	t.Helper()
 	return f.callWith(t, method, path, body, map[string]string{
-		"Authorization": "Bearer " + f.token})
+		"Authorization": "Bearer " + f.token, "Content-Type": jsonType})
 }
 
-// callWith sends a request with the given headers and no others.
+// jsonType is the Content-Type the API takes.
+const jsonType = "application/json"
+
+// callWith sends a request with the given headers and no others. A "Host"
+// entry replaces the Host header, which otherwise names the test server.
 func (f *fixture) callWith(t *testing.T, method, path, body string,
 	hdr map[string]string) answer {
 	t.Helper()
@@ -104,6 +109,10 @@ func (f *fixture) callWith(t *testing.T, method, path, body string,
 		t.Fatal(err)
 	}
 	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := noRedirects.Do(req)

@@ -260,6 +260,7 @@ func TestConcurrentSubmissionsOfOneIDCreateOneJob(t *testing.T) {
 			req, _ := http.NewRequest("POST", f.url+"/v1/jobs",
 				strings.NewReader(`{"FunctionName":"f","FunctionArg":"a","job_id":"same"}`))
 			req.Header.Set("Authorization", "Bearer "+f.token)
+			req.Header.Set("Content-Type", jsonType)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				statuses <- 0

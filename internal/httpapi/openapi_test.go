@@ -172,10 +172,28 @@ func TestOpenAPISchemasMatchTheAnswers(t *testing.T) {
 	}
 	raw, _ := json.Marshal(schemas["ErrorDetail"])
 	_ = json.Unmarshal(raw, &detail)
-	for _, c := range []string{CodeInvalidRequest, CodeUnauthorized, CodeNotFound,
-		CodeConflict, CodeBodyTooLarge, CodeMethodNotAllowed, CodeUnavailable, CodeInternal} {
+	for _, c := range []string{CodeInvalidRequest, CodeUnauthorized, CodeForbidden, CodeNotFound,
+		CodeConflict, CodeBodyTooLarge, CodeUnsupportedMediaType, CodeMethodNotAllowed,
+		CodeUnavailable, CodeInternal} {
 		if !slices.Contains(detail.Properties.Code.Enum, c) {
 			t.Errorf("error code %s is not in the document", c)
+		}
+	}
+}
+
+func TestOpenAPIDocumentsTheRefusalsOfEveryOperation(t *testing.T) {
+	t.Parallel()
+	for op, spec := range loadOpenAPI(t).operations() {
+		// The browser checks apply to every request, the content type to
+		// every body.
+		want := []string{"403"}
+		if spec.RequestBody != nil {
+			want = append(want, "415")
+		}
+		for _, status := range want {
+			if _, ok := spec.Responses[status]; !ok {
+				t.Errorf("%s does not document %s", op, status)
+			}
 		}
 	}
 }

@@ -46,7 +46,8 @@ type Config struct {
 	Redis redis.UniversalClient
 	// Tokens are the bearer tokens accepted on /v1 and /ui. Empty turns
 	// authentication off: then the caller must listen on loopback only
-	// (see CheckAddr).
+	// (see CheckAddr), and the server answers only requests addressed to
+	// a loopback Host (localhost, 127.0.0.0/8, [::1]), with 403 otherwise.
 	Tokens []string
 	// UIReadOnly makes the web UI read-only: its API then refuses every
 	// method but GET.
@@ -126,8 +127,8 @@ func (s *Server) handle(pattern string, h http.Handler) {
 // routeAPI registers the /v1 routes, each behind the token.
 func (s *Server) routeAPI() {
 	api := map[string]http.HandlerFunc{
-		"POST /v1/jobs":        s.submit,
-		"POST /v1/jobs:batch":  s.submitBatch,
+		"POST /v1/jobs":        requireJSON(s.submit),
+		"POST /v1/jobs:batch":  requireJSON(s.submitBatch),
 		"GET /v1/jobs/{id}":    s.getJob,
 		"DELETE /v1/jobs/{id}": s.cancelJob,
 		"GET /v1/openapi.json": serveOpenAPI,
@@ -151,16 +152,22 @@ func (s *Server) routeOps() {
 	}
 }
 
-// ServeHTTP routes the request, answers unknown paths and methods in JSON,
-// and counts the request by route and status.
+// ServeHTTP refuses what a hostile web page may have sent (see
+// checkBrowser), routes the rest, answers unknown paths and methods in
+// JSON, and counts the request by route and status.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	h, pattern := s.mux.Handler(r)
-	if pattern == "" {
+	switch e := s.checkBrowser(r); {
+	case e != nil:
+		s.log.Warn("request refused", keyMethod, r.Method, keyPath, r.URL.Path,
+			keyRemoteAddr, r.RemoteAddr, keyReason, e.Message)
+		writeError(sw, e, nil)
+	case pattern == "":
 		// The mux's own 404 and 405 answers are plain text; clients of a
 		// JSON API should not have to parse two formats.
 		h.ServeHTTP(&muxErrorWriter{statusWriter: sw}, r)
-	} else {
+	default:
 		s.mux.ServeHTTP(sw, r)
 	}
 

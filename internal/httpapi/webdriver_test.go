@@ -125,9 +125,16 @@ func (b *browser) source() string {
 func (b *browser) text() string {
 	b.t.Helper()
 	var s string
-	b.do("POST", b.session+"/execute/sync",
-		map[string]any{"script": "return document.body.innerText", "args": []any{}}, &s)
+	b.eval("return document.body.innerText", &s)
 	return s
+}
+
+// eval runs script in the page and decodes what it returns into out. When
+// that is a promise, WebDriver waits for it to settle.
+func (b *browser) eval(script string, out any) {
+	b.t.Helper()
+	b.do("POST", b.session+"/execute/sync",
+		map[string]any{"script": script, "args": []any{}}, out)
 }
 
 // currentURL returns the address the page is at.

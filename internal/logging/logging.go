@@ -2,6 +2,7 @@
 package logging
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,4 +69,13 @@ func (a Asynq) Error(args ...any) { a.L.Error(fmt.Sprint(args...)) }
 func (a Asynq) Fatal(args ...any) {
 	a.L.Error(fmt.Sprint(args...))
 	os.Exit(1)
+}
+
+// Redis adapts a slog.Logger to go-redis's logger: its messages (dial
+// retries, pool trouble) go out at debug level.
+type Redis struct{ L *slog.Logger }
+
+// Printf logs one go-redis message at debug level.
+func (r Redis) Printf(ctx context.Context, format string, v ...any) {
+	r.L.DebugContext(ctx, fmt.Sprintf(format, v...), KeyComponent, "redis")
 }

@@ -160,11 +160,19 @@ func (s *Store) Fail(ctx context.Context, id string, f *tasks.Failure) (*tasks.J
 	return s.end(ctx, id, "queued,running,retrying", true, fields)
 }
 
+// Abort ends a job that has not ended as canceled with reason f, whatever
+// it is doing: an operator canceled it while it ran. It returns the record
+// and applied false when the job had already ended.
+func (s *Store) Abort(ctx context.Context, id string, f *tasks.Failure) (*tasks.Job, bool, error) {
+	fields := append([]any{"state", string(tasks.StateCanceled)}, failureFields(f)...)
+	return s.end(ctx, id, "queued,running,retrying", true, fields)
+}
+
 // Cancel ends a job that is queued or retrying as canceled. It returns the
 // record and applied false when the job is running or has ended, and
 // ErrNotFound when there is no record.
 func (s *Store) Cancel(ctx context.Context, id string) (*tasks.Job, bool, error) {
-	f := &tasks.Failure{Code: tasks.CodeCanceled, Message: "canceled before it ran"}
+	f := &tasks.Failure{Code: tasks.CodeCanceled, Message: "canceled while waiting to run"}
 	fields := append([]any{"state", string(tasks.StateCanceled)}, failureFields(f)...)
 	return s.end(ctx, id, "queued,retrying", false, fields)
 }
