@@ -32,7 +32,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return usageError{err}
 	}
 
-	rdb, err := openRedis(ctx, e.cfg)
+	rdb, err := waitRedis(ctx, e)
 	if err != nil {
 		return err
 	}

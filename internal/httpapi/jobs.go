@@ -140,11 +140,16 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job, err := s.cfg.Client.Cancel(r.Context(), id)
-	if err != nil {
+	var se *enqueue.StateError
+	switch {
+	case errors.As(err, &se) && se.Job.State == tasks.StateCanceled:
+		// A retried DELETE finds its own work done: 200, not 409.
+		writeJSON(w, http.StatusOK, se.Job)
+	case err != nil:
 		s.fail(w, r, err)
-		return
+	default:
+		writeJSON(w, http.StatusOK, job)
 	}
-	writeJSON(w, http.StatusOK, job)
 }
 
 // checkID refuses a path ID that no job can have, naming the parameter as
