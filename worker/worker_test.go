@@ -18,6 +18,7 @@ import (
 	"github.com/vodq/vodq/internal/emulator"
 	"github.com/vodq/vodq/internal/limiter"
 	"github.com/vodq/vodq/internal/redistest"
+	"github.com/vodq/vodq/internal/testutil"
 	"github.com/vodq/vodq/internal/vodclient"
 	"github.com/vodq/vodq/tasks"
 	"github.com/vodq/vodq/worker"
@@ -403,7 +404,7 @@ func TestJanitorEndsJobsWhoseTaskVanished(t *testing.T) {
 
 func TestCapacityCheckLogsAVerdictAfterASample(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testutil.Buffer
 	f := setup(t, options{cfg: worker.Config{
 		Concurrency: 4,
 		Rate:        100,
@@ -436,7 +437,7 @@ func TestCapacityCheckLogsAVerdictAfterASample(t *testing.T) {
 
 func TestCapacityCheckWarnsWhenTheRateIsOutOfReach(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testutil.Buffer
 	f := setup(t, options{cfg: worker.Config{
 		Concurrency: 2,
 		Rate:        1000,
@@ -456,23 +457,6 @@ func TestCapacityCheckWarnsWhenTheRateIsOutOfReach(t *testing.T) {
 	if !strings.Contains(logs.String(), "concurrency too low to reach the rate") {
 		t.Fatalf("2 in flight at >= 10 ms cannot reach 1000/s, but no warning:\n%s", logs.String())
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestThrottledUntilTheDeadlineSpendsNoRetry(t *testing.T) {

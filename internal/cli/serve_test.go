@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,36 +13,18 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vodq/vodq/internal/config"
 	"github.com/vodq/vodq/internal/ops"
 	"github.com/vodq/vodq/internal/redistest"
+	"github.com/vodq/vodq/internal/testutil"
 )
-
-// serveLog is a log sink that a test reads while the server writes.
-type serveLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *serveLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *serveLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // serveEnv returns a command environment with the default settings, as
 // changed by change, logging JSON to the returned sink.
-func serveEnv(t *testing.T, change func(*config.Config)) (*env, *serveLog) {
+func serveEnv(t *testing.T, change func(*config.Config)) (*env, *testutil.Buffer) {
 	t.Helper()
 	cfg, err := config.Load()
 	if err != nil {
@@ -51,7 +32,7 @@ func serveEnv(t *testing.T, change func(*config.Config)) (*env, *serveLog) {
 	}
 	cfg.Server.Tokens, cfg.Server.TokensFile = nil, ""
 	change(cfg)
-	logs := &serveLog{}
+	logs := &testutil.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return &env{IO: IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard},
 		cfg: cfg, log: log}, logs
@@ -162,7 +143,7 @@ func TestListenDevUsesTheConfiguredPortOnLoopback(t *testing.T) {
 
 // listeningAddr waits for the server's "listening" log line and returns
 // its address.
-func listeningAddr(t *testing.T, logs *serveLog, done <-chan error) string {
+func listeningAddr(t *testing.T, logs *testutil.Buffer, done <-chan error) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/vodq/vodq/enqueue"
 	"github.com/vodq/vodq/internal/emulator"
 	"github.com/vodq/vodq/internal/redistest"
+	"github.com/vodq/vodq/internal/testutil"
 	"github.com/vodq/vodq/tasks"
 )
 
@@ -90,14 +90,14 @@ func (s *stack) env(extra ...string) []string {
 // proc is a running vodq process.
 type proc struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testutil.Buffer
 	done chan struct{}
 	err  error
 }
 
 func (s *stack) start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(vodqBin, args...), out: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: exec.Command(vodqBin, args...), out: &testutil.Buffer{}, done: make(chan struct{})}
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -180,22 +180,4 @@ func decodeJobs(t *testing.T, out string) []tasks.Job {
 		jobs = append(jobs, j)
 	}
 	return jobs
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's two output streams.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,20 +1,20 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/vodq/vodq/internal/testutil"
 )
 
 func TestListenAndServe(t *testing.T) {
 	t.Parallel()
 
-	var logs syncBuffer
+	var logs testutil.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -86,7 +86,7 @@ func TestListenRefusesBadInput(t *testing.T) {
 }
 
 // waitForAddr returns the address from the "emulator listening" record.
-func waitForAddr(t *testing.T, logs *syncBuffer) string {
+func waitForAddr(t *testing.T, logs *testutil.Buffer) string {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
@@ -100,22 +100,4 @@ func waitForAddr(t *testing.T, logs *syncBuffer) string {
 	}
 	t.Fatalf("the emulator did not log its address:\n%s", logs.String())
 	return ""
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/vodq/vodq/internal/emulator"
 	"github.com/vodq/vodq/internal/ops"
 	"github.com/vodq/vodq/internal/redistest"
+	"github.com/vodq/vodq/internal/testutil"
 	"github.com/vodq/vodq/internal/vodclient"
 	"github.com/vodq/vodq/tasks"
 	"github.com/vodq/vodq/worker"
@@ -39,7 +38,7 @@ type fixture struct {
 	reg    *prometheus.Registry
 	url    string
 	token  string
-	logs   *syncBuffer
+	logs   *testutil.Buffer
 }
 
 // setup starts a Redis, a Server with testToken and open metrics (edit
@@ -51,7 +50,7 @@ func setup(t *testing.T, change ...func(*Config)) *fixture {
 	client := enqueue.New(rdb, enqueue.WithRetention(time.Hour))
 	t.Cleanup(func() { client.Close() })
 
-	logs := &syncBuffer{}
+	logs := &testutil.Buffer{}
 	reg := ops.NewRegistry()
 	cfg := Config{
 		Client:      client,
@@ -167,24 +166,6 @@ func (a answer) expect(t *testing.T, want int) {
 	if a.status != want {
 		t.Fatalf("status = %d, want %d; body %s", a.status, want, a.body)
 	}
-}
-
-// syncBuffer is a log sink that tests read while the server writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startWorker runs a real worker on the fixture's Redis, calling an
