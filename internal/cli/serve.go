@@ -34,6 +34,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	rdb, err := waitRedis(ctx, e)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting: a clean stop
+		}
 		return err
 	}
 	defer rdb.Close()

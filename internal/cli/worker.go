@@ -46,19 +46,16 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 		e.log.Warn("VODQ_RATE is above the ExecuteFunction quota of 100 requests/s per account; "+
 			"the API will throttle the fleet", "rate", r)
 	}
-	rdb, err := waitRedis(ctx, e)
+	rdb, err := redisconn.Open(e.cfg.Redis)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	defer rdb.Close()
 
+	// Health and metrics answer from the start: alive at once, ready once
+	// Redis answers, so an orchestrator neither kills a worker that waits
+	// for Redis nor sends it work.
 	reg := ops.NewRegistry()
-	w, err := newWorker(e.cfg, rdb, nil, reg, e.log)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-
 	if ln != nil {
 		mux := http.NewServeMux()
 		ops.Register(mux, rdb, reg)
@@ -68,6 +65,18 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 			}
 		}()
 	}
+	if err := awaitRedis(ctx, e, rdb); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting: a clean stop
+		}
+		return err
+	}
+
+	w, err := newWorker(e.cfg, rdb, nil, reg, e.log)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
 	return w.Run(ctx)
 }
 
@@ -92,18 +101,26 @@ func waitRedis(ctx context.Context, e *env) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	if err := awaitRedis(ctx, e, rdb); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	return rdb, nil
+}
+
+// awaitRedis pings rdb until it answers or ctx ends.
+func awaitRedis(ctx context.Context, e *env, rdb redis.UniversalClient) error {
 	for try := 0; ; try++ {
 		err := redisconn.Ping(ctx, rdb, redisTimeout)
 		if err == nil {
-			return rdb, nil
+			return nil
 		}
 		if try%5 == 0 {
 			e.log.Warn("waiting for Redis", "error", err)
 		}
 		select {
 		case <-ctx.Done():
-			rdb.Close()
-			return nil, err
+			return err
 		case <-time.After(min(time.Second<<min(try, 3), 5*time.Second)):
 		}
 	}

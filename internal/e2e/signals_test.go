@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"net/http"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/vodq/vodq/enqueue"
+	"github.com/vodq/vodq/internal/redistest"
 	"github.com/vodq/vodq/tasks"
 )
 
@@ -149,5 +152,47 @@ func TestSIGTERMDuringLongCall(t *testing.T) {
 	done, err := c.Wait(wctx, job.ID)
 	if err != nil || done.State != tasks.StateSucceeded {
 		t.Fatalf("job = %+v, %v; want succeeded", done, err)
+	}
+}
+
+// A worker started before Redis is alive at once, not ready until Redis
+// answers, and stops cleanly if told to while it waits.
+func TestWorkerWaitsForRedis(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	port, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	// Nothing listens on Redis port 1.
+	w := s.start(t, s.env("VODQ_REDIS_URL=redis://127.0.0.1:1/0", "VODQ_WORKER_ADDR="+addr), "worker")
+	status := func(path string) int {
+		c := http.Client{Timeout: 2 * time.Second}
+		resp, err := c.Get("http://" + addr + path)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for status("/healthz") != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("/healthz never answered while the worker waited for Redis")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := status("/readyz"); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz = %d while Redis is down, want 503", got)
+	}
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if !w.exited(10 * time.Second) {
+		t.Fatal("worker did not stop while waiting for Redis")
+	}
+	if w.err != nil {
+		t.Errorf("stop while waiting for Redis: %v, want exit 0", w.err)
 	}
 }
