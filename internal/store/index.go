@@ -22,10 +22,6 @@ func (s *Store) track(ctx context.Context, id string) {
 	_ = s.rdb.ZAdd(ctx, ActiveKey, redis.Z{Score: float64(s.now().Unix()), Member: id}).Err()
 }
 
-func (s *Store) untrack(ctx context.Context, id string) {
-	_ = s.rdb.ZRem(ctx, ActiveKey, id).Err()
-}
-
 // Unseen returns up to limit IDs of active jobs not looked at since before.
 func (s *Store) Unseen(ctx context.Context, before time.Time, limit int64) ([]string, error) {
 	ids, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{

@@ -116,12 +116,13 @@ func (s *Store) Start(ctx context.Context, id, queue string, req []byte, maxRetr
 		"?max_retries", strconv.Itoa(maxRetries),
 		"?submitted_at", now,
 	}
-	rec, proceed, err = s.transition(ctx, id, "queued,running,retrying", true, fields)
-	if proceed && rec.Attempts == 1 {
-		// The producer may have died before writing the record.
+	rec, code, err := s.transitionCode(ctx, id, "queued,running,retrying", true, fields)
+	if code == 2 {
+		// The producer died before writing the record (or another
+		// producer queued the task): index it as Create would have.
 		s.track(ctx, id)
 	}
-	return rec, proceed, err
+	return rec, code >= 1, err
 }
 
 // CountAttempt adds one to the attempts of a running job, for a further
@@ -185,10 +186,14 @@ func (s *Store) end(ctx context.Context, id, from string, create bool, fields []
 	if err != nil || !applied {
 		return rec, applied, err
 	}
-	s.untrack(ctx, id)
-	// A lost message only delays waiters, which also re-read the record on a
-	// timer; the record itself is written, so the error is not the caller's.
-	_ = s.rdb.Publish(ctx, EndedChannel, id).Err()
+	// One round trip for both. A failure is not the caller's: the record is
+	// written, waiters also re-read records on a timer, and the janitor
+	// drops ended jobs from the index.
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, ActiveKey, id)
+		p.Publish(ctx, EndedChannel, id)
+		return nil
+	})
 	return rec, true, nil
 }
 
