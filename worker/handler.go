@@ -42,7 +42,8 @@ func (s *Server) ProcessTask(ctx context.Context, t *asynq.Task) error {
 
 	req, err := tasks.DecodeRequest(t.Payload())
 	if err != nil {
-		f := &tasks.Failure{Code: tasks.CodeBadPayload, Message: "the queued payload is not a valid request: " + err.Error()}
+		f := &tasks.Failure{Code: tasks.CodeBadPayload,
+			Message: "the queued payload is not a valid request: " + err.Error()}
 		s.fail(log, id, queue, f, "bad payload")
 		return fmt.Errorf("%w: %w", f, asynq.SkipRetry)
 	}

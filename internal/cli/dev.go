@@ -99,7 +99,8 @@ func runDev(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.Err, "vodq dev is up: embedded Redis at %s, emulator at http://%s\n", mr.Addr(), emu.Addr)
 		if url != "" {
 			fmt.Fprintf(e.Err, "HTTP API and web UI at %s (UI: %s/ui/)\n", url, url)
-			fmt.Fprintf(e.Err, "submit a job:\n  curl -s -X POST %s/v1/jobs -H 'Content-Type: application/json' -d '{\"FunctionName\":\"echo\",\"FunctionArg\":\"hello\"}'\n", url)
+			fmt.Fprintf(e.Err, "submit a job:\n  curl -s -X POST %s/v1/jobs -H 'Content-Type: application/json' \\\n"+
+				"    -d '{\"FunctionName\":\"echo\",\"FunctionArg\":\"hello\"}'\n", url)
 		}
 		fmt.Fprintf(e.Err, "or from another shell:\n  VODQ_REDIS_URL=redis://%s/0 vodq enqueue -function echo -arg hello -wait\n", mr.Addr())
 		fmt.Fprintln(e.Err, "Ctrl-C stops it (and everything in it: the Redis is in memory).")

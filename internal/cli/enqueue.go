@@ -37,7 +37,8 @@ func runEnqueue(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&spec.FunctionArg, "arg", "", "FunctionArg of a single job")
 	fs.Uint64Var(&subApp, "sub-app-id", 0, "SubAppId (0 leaves it out)")
 	fs.StringVar(&spec.SessionContext, "session-context", "", "SessionContext (at most 1000 characters)")
-	fs.StringVar(&spec.SessionId, "session-id", "", "SessionId for deduplication at Tencent Cloud (at most 50 characters)")
+	fs.StringVar(&spec.SessionId, "session-id", "",
+		"SessionId for deduplication at Tencent Cloud (at most 50 characters)")
 	fs.StringVar(&spec.ExtInfo, "ext-info", "", "ExtInfo")
 	fs.StringVar(&spec.JobID, "id", "", "job ID (default: a new UUIDv7)")
 	fs.StringVar(&spec.Queue, "queue", "", "queue (default $VODQ_QUEUE)")
@@ -60,7 +61,8 @@ func runEnqueue(ctx context.Context, e *env, args []string) error {
 	}
 	single := spec.FunctionName != "" || spec.FunctionArg != ""
 	if single == (*file != "") {
-		return usageError{errors.New("give either -function and -arg for one job, or a JSON Lines file (-f FILE, '-' for stdin)")}
+		return usageError{errors.New("give either -function and -arg for one job, " +
+			"or a JSON Lines file (-f FILE, '-' for stdin)")}
 	}
 
 	if single {

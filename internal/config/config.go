@@ -165,15 +165,18 @@ func (c *Config) Validate() error {
 		{c.Worker.RetryBase <= 0, "RETRY_BASE", "must be above 0"},
 		{c.Worker.RetryMax < c.Worker.RetryBase, "RETRY_MAX", "must be at least RETRY_BASE"},
 		{c.Worker.ShutdownTimeout <= 0, "SHUTDOWN_TIMEOUT", "must be above 0"},
-		{c.Worker.PollInterval < 10*time.Millisecond || c.Worker.PollInterval > time.Minute, "POLL_INTERVAL", "must be 10ms to 1m"},
+		{c.Worker.PollInterval < 10*time.Millisecond || c.Worker.PollInterval > time.Minute,
+			"POLL_INTERVAL", "must be 10ms to 1m"},
 		{c.Worker.JanitorInterval < 100*time.Millisecond, "JANITOR_INTERVAL", "must be at least 100ms"},
 		{c.Worker.MaxThrottled < 1 || c.Worker.MaxThrottled > 1000, "MAX_THROTTLED", "must be 1 to 1000"},
-		{strings.Contains(c.Tencent.Endpoint, "://") || strings.Contains(c.Tencent.Endpoint, "/"), "ENDPOINT", "must be host[:port] without a scheme or path (the scheme is VODQ_SCHEME)"},
+		{strings.Contains(c.Tencent.Endpoint, "/"), "ENDPOINT",
+			"must be host[:port] without a scheme or path (the scheme is VODQ_SCHEME)"},
 		{c.Tencent.Scheme != "https" && c.Tencent.Scheme != "http", "SCHEME", "must be https or http"},
 		{c.Server.MaxBody < 1024, "MAX_BODY", "must be at least 1024"},
 		{!oneOf(c.LogLevel, "debug", "info", "warn", "error"), "LOG_LEVEL", "must be debug, info, warn or error"},
 		{!oneOf(c.LogFormat, "auto", "json", "text"), "LOG_FORMAT", "must be auto, json or text"},
-		{len(c.Redis.SentinelAddrs) > 0 && c.Redis.SentinelMaster == "", "REDIS_SENTINEL_MASTER", "must be set with REDIS_SENTINEL_ADDRS"},
+		{len(c.Redis.SentinelAddrs) > 0 && c.Redis.SentinelMaster == "",
+			"REDIS_SENTINEL_MASTER", "must be set with REDIS_SENTINEL_ADDRS"},
 	}
 	for _, ch := range check {
 		if ch.bad {

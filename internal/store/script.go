@@ -48,14 +48,16 @@ redis.call('PEXPIRE', key, ARGV[1])
 return {applied, redis.call('HGETALL', key)}
 `)
 
-func (s *Store) transition(ctx context.Context, id, from string, create bool, fields []any) (*tasks.Job, bool, error) {
+func (s *Store) transition(ctx context.Context, id, from string, create bool,
+	fields []any) (*tasks.Job, bool, error) {
 	rec, code, err := s.transitionCode(ctx, id, from, create, fields)
 	return rec, code >= 1, err
 }
 
 // transitionCode is transition, returning the script's code: 2 when it
 // created the record, 1 when it changed it, 0 when the state forbade it.
-func (s *Store) transitionCode(ctx context.Context, id, from string, create bool, fields []any) (*tasks.Job, int64, error) {
+func (s *Store) transitionCode(ctx context.Context, id, from string, create bool,
+	fields []any) (*tasks.Job, int64, error) {
 	argv := make([]any, 0, 3+len(fields))
 	argv = append(argv, strconv.FormatInt(s.retention.Milliseconds(), 10), from, boolArg(create))
 	argv = append(argv, fields...)

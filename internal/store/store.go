@@ -105,7 +105,8 @@ func (s *Store) Create(ctx context.Context, job *tasks.Job) (rec *tasks.Job, cre
 // from the task when the producer did not get to write it. It returns
 // proceed false, with the record, when the job already ended (it succeeded,
 // failed or was canceled): the caller must not call the API again.
-func (s *Store) Start(ctx context.Context, id, queue string, req []byte, maxRetries int) (rec *tasks.Job, proceed bool, err error) {
+func (s *Store) Start(ctx context.Context, id, queue string, req []byte,
+	maxRetries int) (rec *tasks.Job, proceed bool, err error) {
 	now := formatTime(s.now())
 	fields := []any{
 		"state", string(tasks.StateRunning),
@@ -179,7 +180,8 @@ func (s *Store) Cancel(ctx context.Context, id string) (*tasks.Job, bool, error)
 }
 
 // end applies a final transition, stamps finished_at and publishes the ID.
-func (s *Store) end(ctx context.Context, id, from string, create bool, fields []any) (*tasks.Job, bool, error) {
+func (s *Store) end(ctx context.Context, id, from string, create bool,
+	fields []any) (*tasks.Job, bool, error) {
 	now := formatTime(s.now())
 	fields = append(fields, "finished_at", now, "?submitted_at", now)
 	rec, applied, err := s.transition(ctx, id, from, create, fields)
