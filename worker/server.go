@@ -225,8 +225,3 @@ func (noLimit) Wait(context.Context) (time.Duration, error) { return 0, nil }
 func (noLimit) Throttled(context.Context) (float64, error)  { return 0, nil }
 
 var errShutdown = errors.New("interrupted by worker shutdown")
-
-// SetPollInterval sets how often an idle worker looks for tasks and moves
-// due retries to their queues; call it before Run. Zero keeps Asynq's
-// defaults.
-func (s *Server) SetPollInterval(d time.Duration) { s.cfg.PollInterval = d }

@@ -88,11 +88,11 @@ func setup(t *testing.T, o options) *fixture {
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = 10
 	}
+	cfg.PollInterval = 50 * time.Millisecond
 	w, err := worker.New(rdb, api, lim, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.SetPollInterval(50 * time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -139,12 +139,12 @@ func RunWorker(ctx context.Context, rdb redis.UniversalClient, cred common.Crede
 		Rate:            rate,
 		ShutdownTimeout: workerShutdown,
 		Logger:          log,
+		PollInterval:    o.PollInterval,
 	})
 	if err != nil {
 		return fmt.Errorf("make worker: %w", err)
 	}
 	defer w.Close()
-	w.SetPollInterval(o.PollInterval)
 
 	ready()
 	err = w.Run(ctx)

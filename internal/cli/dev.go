@@ -70,12 +70,12 @@ func runDev(ctx context.Context, e *env, args []string) error {
 	cfg := *e.cfg
 	cfg.Tencent.Endpoint, cfg.Tencent.Scheme = emu.Addr, "http"
 	cfg.Worker.RetryBase = min(cfg.Worker.RetryBase, 500*time.Millisecond)
+	cfg.Worker.PollInterval = devPoll
 	reg := ops.NewRegistry()
 	w, err := newWorker(&cfg, rdb, common.NewCredential(id, key), reg, e.log)
 	if err != nil {
 		return err
 	}
-	w.SetPollInterval(devPoll)
 	defer w.Close()
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -113,14 +113,6 @@ func (b *browser) open(url string) {
 	b.do("POST", b.session+"/url", map[string]string{"url": url}, nil)
 }
 
-// source returns the page's current DOM as HTML.
-func (b *browser) source() string {
-	b.t.Helper()
-	var s string
-	b.do("GET", b.session+"/source", nil, &s)
-	return s
-}
-
 // text returns the text the page shows.
 func (b *browser) text() string {
 	b.t.Helper()

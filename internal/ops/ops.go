@@ -46,17 +46,8 @@ func Register(mux *http.ServeMux, rdb redis.UniversalClient, reg prometheus.Gath
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 }
 
-// Serve serves h on addr until ctx ends, then shuts down within 5 s. It
-// returns once the listener is closed.
-func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return ServeListener(ctx, ln, h, log)
-}
-
-// ServeListener is Serve on an open listener.
+// ServeListener serves h on ln until ctx ends, then shuts down within 5 s.
+// It returns once the listener is closed.
 func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
