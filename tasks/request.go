@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -127,7 +128,7 @@ func decodeStrict(data []byte, v any) error {
 	// repeated keys and replaces invalid UTF-8; the API does none of that,
 	// and a gateway that checked the first of two keys would let another
 	// value through.
-	known := jsonNames(reflect.TypeOf(v).Elem(), map[string]bool{})
+	known := knownKeys(reflect.TypeOf(v).Elem())
 	seen := map[string]bool{}
 	for _, m := range members(data) {
 		switch {
@@ -170,6 +171,18 @@ func members(data []byte) []member {
 		out = append(out, member{key, raw})
 	}
 	return out
+}
+
+// keySets caches knownKeys per type: decoding runs once per submitted job.
+var keySets sync.Map // reflect.Type -> map[string]bool
+
+// knownKeys returns the JSON names of typ's fields; read only.
+func knownKeys(typ reflect.Type) map[string]bool {
+	if m, ok := keySets.Load(typ); ok {
+		return m.(map[string]bool)
+	}
+	m, _ := keySets.LoadOrStore(typ, jsonNames(typ, map[string]bool{}))
+	return m.(map[string]bool)
 }
 
 // jsonNames adds the JSON names of typ's fields, those of embedded structs

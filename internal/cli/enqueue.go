@@ -183,7 +183,7 @@ func submitOne(ctx context.Context, e *env, c *enqueue.Client, spec tasks.Spec, 
 func submitFile(ctx context.Context, e *env, c *enqueue.Client, r io.Reader, wait bool) error {
 	specs := make(chan tasks.Spec)
 	var mu sync.Mutex
-	lines := make(map[int]int) // stream index -> line number
+	var lines []int // line number of each spec sent, by stream index
 	var bad []submitLine
 	var readErr error
 	var bar *progressbar.ProgressBar
@@ -209,7 +209,7 @@ func submitFile(ctx context.Context, e *env, c *enqueue.Client, r io.Reader, wai
 				return true
 			}
 			mu.Lock()
-			lines[len(lines)] = n
+			lines = append(lines, n)
 			mu.Unlock()
 			select {
 			case specs <- spec:
