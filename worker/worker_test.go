@@ -93,19 +93,8 @@ func setup(t *testing.T, o options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := w.Run(ctx); err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		w.Close()
-	})
+	t.Cleanup(func() { w.Close() })
+	testutil.Run(t, w.Run)
 
 	p := enqueue.New(rdb)
 	t.Cleanup(func() { p.Close() })
@@ -402,17 +391,20 @@ func TestJanitorEndsJobsWhoseTaskVanished(t *testing.T) {
 	wantFailure(t, got, tasks.CodeLost, 0)
 }
 
-func TestCapacityCheckLogsAVerdictAfterASample(t *testing.T) {
-	t.Parallel()
+// capacitySample runs 100 jobs calling function on a worker of the given
+// concurrency and rate, and returns its logs once the capacity check has
+// logged its verdict (or after 5 s).
+func capacitySample(t *testing.T, concurrency int, rate float64, function string) string {
+	t.Helper()
 	var logs testutil.Buffer
 	f := setup(t, options{cfg: worker.Config{
-		Concurrency: 4,
-		Rate:        100,
+		Concurrency: concurrency,
+		Rate:        rate,
 		Logger:      slog.New(slog.NewJSONHandler(&logs, nil)),
 	}})
 	specs := make([]tasks.Spec, 100)
 	for i := range specs {
-		specs[i] = tasks.Spec{Request: tasks.Request{FunctionName: "sleep:20ms", FunctionArg: "x"}}
+		specs[i] = tasks.Spec{Request: tasks.Request{FunctionName: function, FunctionArg: "x"}}
 	}
 	for _, r := range f.producer.SubmitMany(context.Background(), specs) {
 		if r.Err != nil {
@@ -420,13 +412,16 @@ func TestCapacityCheckLogsAVerdictAfterASample(t *testing.T) {
 		}
 		f.wait(t, r.Job.ID)
 	}
-	// 4 in flight at >= 20 ms a call reach at most 200/s in theory, but the
-	// sample includes HTTP and scheduling; the check uses what it saw.
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(logs.String(), "needed_in_flight") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	out := logs.String()
+	return logs.String()
+}
+
+func TestCapacityCheckLogsAVerdictAfterASample(t *testing.T) {
+	t.Parallel()
+	out := capacitySample(t, 4, 100, "sleep:20ms")
 	if !strings.Contains(out, `"fleet_concurrency":4`) || !strings.Contains(out, `"needed_in_flight"`) {
 		t.Fatalf("no capacity verdict logged:\n%s", out)
 	}
@@ -437,25 +432,10 @@ func TestCapacityCheckLogsAVerdictAfterASample(t *testing.T) {
 
 func TestCapacityCheckWarnsWhenTheRateIsOutOfReach(t *testing.T) {
 	t.Parallel()
-	var logs testutil.Buffer
-	f := setup(t, options{cfg: worker.Config{
-		Concurrency: 2,
-		Rate:        1000,
-		Logger:      slog.New(slog.NewJSONHandler(&logs, nil)),
-	}})
-	specs := make([]tasks.Spec, 100)
-	for i := range specs {
-		specs[i] = tasks.Spec{Request: tasks.Request{FunctionName: "sleep:10ms", FunctionArg: "x"}}
-	}
-	for _, r := range f.producer.SubmitMany(context.Background(), specs) {
-		f.wait(t, r.Job.ID)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(logs.String(), "too low") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !strings.Contains(logs.String(), "concurrency too low to reach the rate") {
-		t.Fatalf("2 in flight at >= 10 ms cannot reach 1000/s, but no warning:\n%s", logs.String())
+	// 2 in flight at 10 ms or more a call cannot make 1000 calls a second.
+	out := capacitySample(t, 2, 1000, "sleep:10ms")
+	if !strings.Contains(out, "concurrency too low to reach the rate") {
+		t.Fatalf("no warning:\n%s", out)
 	}
 }
 

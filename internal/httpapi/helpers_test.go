@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -197,19 +196,8 @@ func startWorker(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatalf("worker: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := w.Run(ctx); err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		w.Close()
-	})
+	t.Cleanup(func() { w.Close() })
+	testutil.Run(t, w.Run)
 }
 
 // eventually polls cond every 20 ms until it holds or d passes.
