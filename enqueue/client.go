@@ -307,8 +307,10 @@ func (c *Client) Wait(ctx context.Context, id string) (*tasks.Job, error) {
 }
 
 // Cancel ends a job that has not started, or that waits for a retry, as
-// canceled. A job that is running or has ended is left alone: the error
-// matches ErrNotCancelable and is a *StateError holding its record.
+// canceled. Canceling a canceled job again returns its record with no
+// error, so a retried cancel succeeds. A job that is running, succeeded or
+// failed is left alone: the error matches ErrNotCancelable and is a
+// *StateError holding its record.
 func (c *Client) Cancel(ctx context.Context, id string) (*tasks.Job, error) {
 	rec, applied, err := c.store.Cancel(ctx, id)
 	switch {
@@ -316,6 +318,8 @@ func (c *Client) Cancel(ctx context.Context, id string) (*tasks.Job, error) {
 		return nil, fmt.Errorf("job %s: %w", id, ErrNotFound)
 	case err != nil:
 		return nil, fmt.Errorf("cancel job %s: %w", id, err)
+	case !applied && rec.State == tasks.StateCanceled:
+		return rec, nil
 	case !applied:
 		return rec, &StateError{Job: rec}
 	}

@@ -63,12 +63,7 @@ func forEachID(e *env, ids []string, op func(id string) (*tasks.Job, error)) err
 			continue
 		}
 		job, err := op(id)
-		var se *enqueue.StateError
 		switch {
-		case errors.As(err, &se) && se.Job.State == tasks.StateCanceled:
-			// Canceling a canceled job is done, not refused: scripts that
-			// cancel again must not fail.
-			err = writeJSON(e.Out, se.Job)
 		case errors.Is(err, enqueue.ErrNotFound):
 			bad = true
 			err = writeJSON(e.Out, idError{ID: id, Error: "not found"})

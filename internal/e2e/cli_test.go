@@ -145,6 +145,10 @@ func TestCLIEnqueueGetWaitCancel(t *testing.T) {
 	if code != 0 || decodeJobs(t, out)[0].State != tasks.StateCanceled {
 		t.Errorf("cancel exited %d with %s", code, out)
 	}
+	code, out, _ = run(t, env, "", "cancel", "cli-later")
+	if code != 0 || decodeJobs(t, out)[0].State != tasks.StateCanceled {
+		t.Errorf("a second cancel exited %d with %s; want 0 and the canceled record", code, out)
+	}
 	code, _, _ = run(t, env, "", "cancel", "cli-1")
 	if code != 1 {
 		t.Errorf("cancel of an ended job exited %d, want 1", code)

@@ -140,16 +140,11 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job, err := s.cfg.Client.Cancel(r.Context(), id)
-	var se *enqueue.StateError
-	switch {
-	case errors.As(err, &se) && se.Job.State == tasks.StateCanceled:
-		// A retried DELETE finds its own work done: 200, not 409.
-		writeJSON(w, http.StatusOK, se.Job)
-	case err != nil:
+	if err != nil {
 		s.fail(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, job)
+		return
 	}
+	writeJSON(w, http.StatusOK, job)
 }
 
 // checkID refuses a path ID that no job can have, naming the parameter as
