@@ -106,7 +106,7 @@ func (s *Store) Create(ctx context.Context, job *tasks.Job) (rec *tasks.Job, cre
 // proceed false, with the record, when the job already ended (it succeeded,
 // failed or was canceled): the caller must not call the API again.
 func (s *Store) Start(ctx context.Context, id, queue string, req []byte,
-	maxRetries int) (rec *tasks.Job, proceed bool, err error) {
+	maxRetries int) (*tasks.Job, bool, error) {
 	now := formatTime(s.now())
 	fields := []any{
 		"state", string(tasks.StateRunning),
